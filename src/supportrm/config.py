@@ -72,7 +72,7 @@ def options_from_model(
     def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
         for name, info in reversed(list(model.model_fields.items())):
             help_text = info.description or ""
-            default = info.get_default(call_default_factory=True)
+            default = None if info.is_required() else info.get_default(call_default_factory=True)
             if default is not None:
                 help_text += f"  [default: {default}]"
             func = _click_option(name, info.annotation, help_text)(func)

@@ -1,0 +1,330 @@
+"""Evaluation of whole runs and checkpoints: the library behind ``supportrm eval`` and ``run``.
+
+* :func:`evaluate_run` recomputes per-seed and aggregated metrics from the score tables already in
+  a run directory (no model needed).
+* :func:`evaluate_model` scores a data file with a checkpoint (or every seed checkpoint of a run)
+  through :class:`supportrm.model.scoring.RewardScorer`, then computes the same metrics.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from supportrm.evaluate.degenerate import Thresholds
+from supportrm.evaluate.metrics import MIN_BOOTSTRAP, Targets, compute_metrics
+from supportrm.evaluate.multiseed import aggregate
+from supportrm.evaluate.scoretable import (
+    ScoreTable,
+    as_table,
+    read_jsonl,
+    read_score_table,
+    write_score_table,
+)
+
+SEED_DIR = re.compile(r"^seed-(\d+)$")
+
+
+def write_json(obj: Any, path: str | Path) -> Path:
+    """Atomic JSON write (a reader never sees half a metrics file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def seed_dirs(run_dir: str | Path) -> dict[int, Path]:
+    """``seed-<S>`` folders of a run directory, by seed."""
+    run_dir = Path(run_dir)
+    out = {}
+    if run_dir.is_dir():
+        for p in run_dir.iterdir():
+            m = SEED_DIR.match(p.name)
+            if m and p.is_dir():
+                out[int(m.group(1))] = p
+    return dict(sorted(out.items()))
+
+
+def read_history(seed_dir: Path) -> list[dict[str, Any]] | None:
+    path = seed_dir / "history.jsonl"
+    return read_jsonl(path) if path.exists() else None
+
+
+def load_pairs_by_id(
+    path: str | Path, on_error: Literal["raise", "skip"] = "raise"
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """id -> PreferencePair of a data file, plus load counts. Category validation is off: eval
+    must work on any supported file, with or without categories. ``on_error="skip"`` drops
+    invalid records and counts them (``n_skipped``) instead of raising."""
+    from supportrm.data.load import load_pairs
+
+    res = load_pairs(path, on_error=on_error, categories=None)
+    pairs = list(res.pairs)
+    info = {
+        "path": str(path),
+        "format": res.format,
+        "n_read": res.n_read,
+        "n_loaded": len(pairs),
+        "n_skipped": len(res.skipped),
+    }
+    return {p.id: p for p in pairs}, info
+
+
+def _val_pairs(run_dir: Path) -> dict[str, Any] | None:
+    """Texts for error examples; a run without a readable split still gets metrics."""
+    path = run_dir / "split" / "val.jsonl.gz"
+    if not path.exists():
+        return None
+    try:
+        return load_pairs_by_id(path)[0]
+    except Exception:  # texts are optional: never let them block the numbers
+        return None
+
+
+def evaluate_run(
+    run_dir: str | Path,
+    *,
+    targets: Targets | None = None,
+    n_bootstrap: int = MIN_BOOTSTRAP,
+    seed: int = 0,
+    thresholds: Thresholds | None = None,
+    write: bool = True,
+) -> dict[str, Any]:
+    """Metrics for every ``seed-<S>/val_scores.jsonl`` of a run, written next to it, and the
+    aggregate written to ``RUN_DIR/metrics.json``. Returns the aggregate (with ``seed_metrics``
+    not included: read the per-seed files for those)."""
+    run_dir = Path(run_dir)
+    dirs = {s: d for s, d in seed_dirs(run_dir).items() if (d / "val_scores.jsonl").exists()}
+    if not dirs:
+        raise FileNotFoundError(f"{run_dir}: no seed-<S>/val_scores.jsonl found")
+    pairs = _val_pairs(run_dir)
+    per_seed: dict[int, dict[str, Any]] = {}
+    tables: dict[int, ScoreTable] = {}
+    for s, d in dirs.items():
+        tables[s] = read_score_table(d / "val_scores.jsonl")
+        per_seed[s] = compute_metrics(
+            tables[s],
+            targets=targets,
+            n_bootstrap=n_bootstrap,
+            seed=seed,
+            history=read_history(d),
+            pairs=pairs,
+            thresholds=thresholds,
+        )
+        per_seed[s]["seed"] = s
+        old = d / "metrics.json"
+        if old.exists():
+            # Keep what other stages recorded there (e.g. the trainer's "training" block).
+            try:
+                previous = json.loads(old.read_text(encoding="utf-8"))
+            except json.JSONDecodeError:
+                previous = {}
+            if isinstance(previous, dict):
+                for k, v in previous.items():
+                    per_seed[s].setdefault(k, v)
+        if write:
+            write_json(per_seed[s], d / "metrics.json")
+    agg = aggregate(per_seed, rows=tables, targets=targets)
+    if write:
+        write_json(agg, run_dir / "metrics.json")
+    return agg
+
+
+def _is_checkpoint(path: Path) -> bool:
+    return (path / "config.json").exists()
+
+
+def resolve_checkpoints(model: str | Path) -> dict[int | None, Path]:
+    """A checkpoint folder -> {None: it}; a run directory -> {seed: seed-<S>/checkpoint}."""
+    path = Path(model)
+    if _is_checkpoint(path):
+        m = SEED_DIR.match(path.parent.name)
+        return {int(m.group(1)) if m else None: path}
+    found: dict[int | None, Path] = {}
+    for s, d in seed_dirs(path).items():
+        if _is_checkpoint(d / "checkpoint"):
+            found[s] = d / "checkpoint"
+    if not found:
+        raise FileNotFoundError(
+            f"{path}: neither a checkpoint (no config.json) nor a run directory with "
+            "seed-<S>/checkpoint folders"
+        )
+    return found
+
+
+def _default_scorer(checkpoint: Path) -> Any:
+    from supportrm.model.scoring import RewardScorer  # heavy (torch): import only when scoring
+
+    return RewardScorer.from_pretrained(checkpoint)
+
+
+def evaluate_model(
+    model: str | Path,
+    data: str | Path | None,
+    out_dir: str | Path,
+    *,
+    targets: Targets | None = None,
+    n_bootstrap: int = MIN_BOOTSTRAP,
+    seed: int = 0,
+    thresholds: Thresholds | None = None,
+    scorer_factory: Callable[[Path], Any] | None = None,
+    on_error: Literal["raise", "skip"] = "raise",
+) -> dict[str, Any]:
+    """Score ``data`` with a checkpoint or every seed of a run; write scores and metrics to
+    ``out_dir``. With one checkpoint the result is its metrics; with several seeds it is the
+    aggregate (per-seed metrics under ``out_dir/seed-<S>/``).
+
+    ``data`` defaults to the run's held-out split (``split/val.jsonl.gz``) when ``model`` is a
+    run directory. ``scorer_factory(checkpoint)`` replaces the real scorer (tests): it returns an
+    object with ``score_pairs(pairs) -> rows`` (and optionally ``last_stats``) or a callable.
+    """
+    out_dir = Path(out_dir)
+    ckpts = resolve_checkpoints(model)
+    if data is None:
+        run_dir = Path(model) if not _is_checkpoint(Path(model)) else Path(model).parent.parent
+        data = run_dir / "split" / "val.jsonl.gz"
+        if not data.exists():
+            raise FileNotFoundError(f"no --data given and {data} does not exist")
+    pairs_by_id, data_info = load_pairs_by_id(data, on_error)
+    pairs = list(pairs_by_id.values())
+    if not pairs:
+        raise ValueError(f"{data}: no pairs loaded")
+    factory = scorer_factory or _default_scorer
+    results: dict[int | None, dict[str, Any]] = {}
+    tables: dict[int, ScoreTable] = {}
+    for s, ckpt in ckpts.items():
+        scorer = factory(ckpt)
+        rows = scorer.score_pairs(pairs) if hasattr(scorer, "score_pairs") else scorer(pairs)
+        scoring_stats = {
+            k: v
+            for k, v in (getattr(scorer, "last_stats", None) or {}).items()
+            if k != "excluded_ids"
+        }
+        table = as_table(rows)
+        dest = out_dir if len(ckpts) == 1 else out_dir / f"seed-{s}"
+        history = read_history(ckpt.parent) if s is not None else None
+        metrics = compute_metrics(
+            table,
+            targets=targets,
+            n_bootstrap=n_bootstrap,
+            seed=seed,
+            history=history,
+            pairs=pairs_by_id,
+            thresholds=thresholds,
+        )
+        metrics["seed"] = s
+        metrics["checkpoint"] = str(ckpt)
+        metrics["data"] = {
+            **data_info,
+            "n_scored": len(table),
+            # Pairs identical after truncation are not scored (architecture.md); count them.
+            "n_not_scored": len(pairs) - len(table),
+            "scoring": scoring_stats,
+        }
+        write_score_table(table, dest / "scores.jsonl")
+        write_json(metrics, dest / "metrics.json")
+        results[s] = metrics
+        tables[s if s is not None else 0] = table
+    if len(results) == 1:
+        return next(iter(results.values()))
+    agg = aggregate({int(s): m for s, m in results.items() if s is not None}, rows=tables)
+    agg["data"] = data_info
+    write_json(agg, out_dir / "metrics.json")
+    return agg
+
+
+def format_summary(metrics: Mapping[str, Any]) -> str:
+    """A plain-text table of a metrics dict (single model) or an aggregate (several seeds)."""
+    if "per_seed" in metrics:
+        return _format_aggregate(metrics)
+    return _format_single(metrics)
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def _ci(ci: Sequence[float] | None) -> str:
+    return "-" if not ci else f"[{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]"
+
+
+def _format_single(m: Mapping[str, Any]) -> str:
+    v = m["verdict"]
+    lines = [
+        f"{'group':<16}{'n':>6}  {'strict':>7}  {'95% CI':>14}  {'ties=.5':>7}  {'ties':>6}"
+        f"  {'target':>7}  result",
+    ]
+
+    def row(name: str, acc: Mapping[str, Any], target: str, ok: bool | None) -> str:
+        res = "-" if ok is None else ("PASS" if ok else "FAIL")
+        return (
+            f"{name:<16}{acc['n']:>6}  {_pct(acc['strict']):>7}  {_ci(acc.get('strict_ci')):>14}"
+            f"  {_pct(acc['ties_half']):>7}  {_pct(acc['tie_rate']):>6}  {target:>7}  {res}"
+        )
+
+    lines.append(
+        row("overall", m["accuracy"], f">{_pct(v['overall']['target'])}", v["overall"]["pass"])
+    )
+    for cat, block in m["per_category"].items():
+        c = v["categories"].get(cat)
+        lines.append(
+            row(
+                cat,
+                block["accuracy"],
+                f">={_pct(c['target'])}" if c else "-",
+                c["pass"] if c else None,
+            )
+        )
+    cal = m["calibration"]
+    lb = m["length_bias"]
+    rho = lb["spearman_reward_tokens"]["rho"]
+    lines.append(
+        f"calibration: ECE {cal['ece']:.3f}, Brier {cal['brier']:.3f}, BT loss {cal['bt_loss']:.4f};"
+        f" length bias: Spearman(reward, tokens) {'-' if rho is None else f'{rho:+.2f}'},"
+        f" longer-wins {_pct(lb['longer_wins']['strict'])}"
+    )
+    deg = m["degenerate"]
+    lines.append(
+        "degenerate: " + ("YES - " + deg["summary"] if deg["degenerate"] else "no rule fired")
+    )
+    lines.append("verdict: " + ("PASS" if v["pass"] else "FAIL (" + ", ".join(_why(v)) + ")"))
+    return "\n".join(lines)
+
+
+def _why(v: Mapping[str, Any]) -> list[str]:
+    why = [f"below target: {f}" for f in v.get("failing", [])]
+    if v.get("degenerate"):
+        why.append("degenerate")
+    return why
+
+
+def _format_aggregate(a: Mapping[str, Any]) -> str:
+    cats = list(a["per_category"])
+    head = f"{'seed':<6}{'strict':>8}  {'95% CI':>14}  {'ties':>6}" + "".join(
+        f"  {c[:12]:>12}" for c in cats
+    )
+    lines = [head]
+    for p in a["per_seed"]:
+        lines.append(
+            f"{p['seed']:<6}{_pct(p['strict']):>8}  {_ci(p['strict_ci']):>14}  "
+            f"{_pct(p['tie_rate']):>6}"
+            + "".join(f"  {_pct(p['categories'].get(c)):>12}" for c in cats)
+            + ("  PASS" if p["pass"] else "  FAIL" + (" (degenerate)" if p["degenerate"] else ""))
+        )
+    o = a["overall"]["strict"]
+    lines.append(
+        f"{'mean':<6}{_pct(o['mean']):>8}  {'± ' + _pct(o['std']):>14}  {'':>6}"
+        + "".join(f"  {_pct(a['per_category'][c]['mean']):>12}" for c in cats)
+    )
+    v = a["verdict"]
+    lines.append(
+        f"worst seed: {a['worst_seed']['seed']} ({_pct(a['worst_seed']['strict'])}); "
+        f"verdict ({v['rule']}): " + ("PASS" if v["pass"] else f"FAIL, seeds {v['seeds_failing']}")
+    )
+    return "\n".join(lines)
