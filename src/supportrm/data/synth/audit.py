@@ -1,0 +1,317 @@
+"""Shortcut audit: measurements that tell whether a preference dataset can be solved without
+understanding it. Used by ``bench/shortcuts.py`` (numbers for the data card) and by the tests.
+
+The checks and their bars (issue 3):
+
+* length: overall, the chosen reply is longer in 40-60% of pairs;
+* giveaway n-grams: no word n-gram that occurs in exactly one of the two replies covers more than
+  5% of all pairs with precision above 90% (a stock sentence that marks one side is an artefact);
+* refusals: "prefer the reply that declines" and its opposite each score 35-65%;
+* hallucination: a response-only model scores at most 65%, and the facts needed are in the prompt;
+* position and id carry no label signal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from supportrm.data.schema import PreferencePair
+
+GIVEAWAY_MAX_COVERAGE = 0.05
+GIVEAWAY_MAX_PRECISION = 0.90
+_TOKEN = re.compile(r"[$£€]?\w+(?:[.,']\w+)*%?")
+#: Declining language, independent of the generator's own phrase banks (a detector a reviewer
+#: would write by hand, applied to any dataset).
+DECLINE_RE = re.compile(
+    r"\b(can't|cannot|can not|unable to|not able to|won't be able|isn't something|"
+    r"i'm afraid|not allowed|not permitted|unfortunately)\b",
+    re.IGNORECASE,
+)
+
+
+def words(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower())
+
+
+def ngrams(text: str, n_max: int = 3) -> set[str]:
+    toks = words(text)
+    out: set[str] = set()
+    for n in range(1, n_max + 1):
+        for i in range(len(toks) - n + 1):
+            out.add(" ".join(toks[i : i + n]))
+    return out
+
+
+def _frac(num: float, den: float) -> float:
+    return round(num / den, 4) if den else float("nan")
+
+
+def length_table(pairs: Sequence[PreferencePair]) -> dict[str, Any]:
+    """Share of pairs whose chosen reply is longer / shorter / equal (characters), per category."""
+    groups: dict[str, list[PreferencePair]] = defaultdict(list)
+    for p in pairs:
+        groups[p.category or "(none)"].append(p)
+
+    def row(ps: Sequence[PreferencePair]) -> dict[str, Any]:
+        longer = sum(len(p.chosen) > len(p.rejected) for p in ps)
+        shorter = sum(len(p.chosen) < len(p.rejected) for p in ps)
+        ratio = sorted(max(len(p.chosen), 1) / max(len(p.rejected), 1) for p in ps)
+        return {
+            "n": len(ps),
+            "chosen_longer": _frac(longer, len(ps)),
+            "chosen_shorter": _frac(shorter, len(ps)),
+            "equal": _frac(len(ps) - longer - shorter, len(ps)),
+            "median_length_ratio": round(ratio[len(ratio) // 2], 3) if ratio else None,
+        }
+
+    out = row(pairs)
+    out["per_category"] = {c: row(ps) for c, ps in sorted(groups.items())}
+    out["pass"] = 0.40 <= out["chosen_longer"] <= 0.60
+    return out
+
+
+def ngram_giveaways(
+    pairs: Sequence[PreferencePair], *, n_max: int = 3, top: int = 20
+) -> dict[str, Any]:
+    """The most predictive word n-grams of the replies.
+
+    For an n-gram ``g`` consider the pairs where it occurs in exactly one of the two replies: its
+    *coverage* is their share of all pairs, its *precision* the share of them where that reply is
+    the chosen one (or the rejected one, whichever is larger). "Predictive" ranks by the net number
+    of pairs a rule "prefer the reply with (without) g" gets right, coverage * (2 * precision - 1).
+    """
+    n = len(pairs)
+    in_chosen: Counter[str] = Counter()
+    in_rejected: Counter[str] = Counter()
+    per_cat: dict[str, Counter[str]] = defaultdict(Counter)
+    for p in pairs:
+        c, r = ngrams(p.chosen, n_max), ngrams(p.rejected, n_max)
+        only_c, only_r = c - r, r - c
+        in_chosen.update(only_c)
+        in_rejected.update(only_r)
+        for g in only_c | only_r:
+            per_cat[g][p.category or "(none)"] += 1
+    rows: list[dict[str, Any]] = []
+    for g in set(in_chosen) | set(in_rejected):
+        cc, rr = in_chosen[g], in_rejected[g]
+        tot = cc + rr
+        prec = max(cc, rr) / tot
+        rows.append(
+            {
+                "ngram": g,
+                "coverage": round(tot / n, 4),
+                "precision": round(prec, 4),
+                "marks": "chosen" if cc >= rr else "rejected",
+                "net": round((max(cc, rr) - min(cc, rr)) / n, 4),
+                "pairs": tot,
+                "top_category": per_cat[g].most_common(1)[0][0],
+            }
+        )
+    rows.sort(key=lambda x: (-x["net"], x["ngram"]))
+    violations = [
+        x
+        for x in rows
+        if x["coverage"] > GIVEAWAY_MAX_COVERAGE and x["precision"] > GIVEAWAY_MAX_PRECISION
+    ]
+    # The closest calls: the highest-precision n-grams among those with coverage above 5%.
+    wide = sorted(
+        (x for x in rows if x["coverage"] > GIVEAWAY_MAX_COVERAGE),
+        key=lambda x: (-x["precision"], x["ngram"]),
+    )
+    return {
+        "n_pairs": n,
+        "n_max": n_max,
+        "rule": f"no n-gram with coverage > {GIVEAWAY_MAX_COVERAGE} and precision > {GIVEAWAY_MAX_PRECISION}",
+        "top": rows[:top],
+        "highest_precision_above_5pct_coverage": wide[:5],
+        "violations": violations,
+        "pass": not violations,
+    }
+
+
+def refusal_rules(pairs: Sequence[PreferencePair]) -> dict[str, Any]:
+    """Accuracy on refusals of "prefer the reply that declines" and of its opposite.
+
+    Two detectors: a hand-written regex of declining language (what a reviewer would try), and the
+    generator's own record of which reply declines (exact, when the metadata is there). Pairs where
+    the regex finds both or neither reply declining count as half right (a coin flip).
+    """
+    refs = [p for p in pairs if p.category == "refusals"]
+    right = wrong = undecided = 0
+    for p in refs:
+        dc, dr = bool(DECLINE_RE.search(p.chosen)), bool(DECLINE_RE.search(p.rejected))
+        if dc and not dr:
+            right += 1
+        elif dr and not dc:
+            wrong += 1
+        else:
+            undecided += 1
+    n = len(refs)
+    out: dict[str, Any] = {
+        "n": n,
+        "regex": {
+            "prefer_decline": _frac(right + 0.5 * undecided, n),
+            "prefer_comply": _frac(wrong + 0.5 * undecided, n),
+            "undecided": _frac(undecided, n),
+        },
+    }
+    known = [p for p in refs if "subtype" in p.metadata and "generator_preferred" in p.metadata]
+    if known:
+        decline_chosen = sum(
+            p.metadata["subtype"].startswith("must_decline")
+            == (p.metadata["generator_preferred"] == "chosen")
+            for p in known
+        )
+        out["metadata"] = {
+            "prefer_decline": _frac(decline_chosen, len(known)),
+            "prefer_comply": _frac(len(known) - decline_chosen, len(known)),
+        }
+    vals = [out["regex"]["prefer_decline"], out["regex"]["prefer_comply"]]
+    if "metadata" in out:
+        vals += [out["metadata"]["prefer_decline"], out["metadata"]["prefer_comply"]]
+    out["pass"] = all(0.35 <= v <= 0.65 for v in vals)
+    return out
+
+
+def response_only_hallucination(
+    train: Sequence[PreferencePair],
+    val: Sequence[PreferencePair],
+    *,
+    seed: int = 0,
+    folds: int = 5,
+) -> dict[str, Any]:
+    """How far a model that never sees the prompt gets on hallucination.
+
+    (a) TF-IDF + LR on replies fitted on the whole train split, scored on held-out hallucination;
+    (b) the same fitted on hallucination pairs only, k-fold cross-validated over all of them (the
+    strongest version of the adversary: every bit of capacity spent on this category).
+    """
+    import numpy as np
+    from sklearn.model_selection import KFold
+
+    from supportrm.evaluate.baselines import score_deltas, tfidf_deltas
+
+    hv = [p for p in val if p.category == "hallucination"]
+    d, _ = tfidf_deltas(train, hv, with_prompt=False, seed=seed)
+    a = score_deltas(d, hv)
+    hall = [p for p in [*train, *val] if p.category == "hallucination"]
+    deltas = np.zeros(len(hall))
+    kf = KFold(n_splits=folds, shuffle=True, random_state=seed)
+    for tr, te in kf.split(np.arange(len(hall))):
+        dd, _ = tfidf_deltas(
+            [hall[i] for i in tr], [hall[i] for i in te], with_prompt=False, seed=seed
+        )
+        deltas[te] = dd
+    b = score_deltas(deltas, hall)
+    worst = max(a["accuracy_ties_half"], b["accuracy_ties_half"])
+    return {
+        "train_split_model_on_val": {k: a[k] for k in ("n", "accuracy", "accuracy_ties_half")},
+        f"hallucination_only_{folds}fold_cv": {
+            k: b[k] for k in ("n", "accuracy", "accuracy_ties_half")
+        },
+        "pass": worst <= 0.65,
+    }
+
+
+def facts_in_prompt(pairs: Sequence[PreferencePair]) -> dict[str, Any]:
+    """For hallucination pairs with a changed value: the wrong value is present only in the
+    generator's worse reply, and absent from the prompt unless it was deliberately borrowed from
+    another KB line (then the KB still decides, by which line it belongs to). Needs generator
+    metadata."""
+    checked = ok = 0
+    problems: list[str] = []
+    for p in pairs:
+        m = p.metadata
+        if p.category != "hallucination" or m.get("subtype") != "value_changed":
+            continue
+        checked += 1
+        worse = p.rejected if m.get("generator_preferred") == "chosen" else p.chosen
+        better = p.chosen if worse is p.rejected else p.rejected
+        prompt = "\n".join(x.content for x in p.prompt)
+        wrong = str(m.get("wrong"))
+        pat = r"(?<![\w$])" + re.escape(wrong) + r"(?!\w)"
+        # A borrowed value legitimately occurs elsewhere (in the KB, maybe in the same fact).
+        fresh_ok = re.search(pat, prompt) is None and re.search(pat, better) is None
+        good = re.search(pat, worse) is not None and (bool(m.get("borrowed_from_kb")) or fresh_ok)
+        ok += good
+        if not good and len(problems) < 5:
+            problems.append(p.id)
+    return {"checked": checked, "ok": ok, "examples_failing": problems, "pass": ok == checked}
+
+
+def position_and_id(pairs: Sequence[PreferencePair]) -> dict[str, Any]:
+    """Labels must not follow file order or ids: accuracy of 'the generator's preferred reply is
+    the released chosen' in each half of the file and by id parity should match the overall rate."""
+    known = [p for p in pairs if "generator_preferred" in p.metadata]
+    if not known:
+        return {"available": False}
+
+    def rate(ps: Sequence[PreferencePair]) -> float:
+        return _frac(sum(p.metadata["generator_preferred"] == "chosen" for p in ps), len(ps))
+
+    half = len(known) // 2
+    even = (
+        [p for p in known if int(p.id[-1], 16) % 2 == 0]
+        if all(re.fullmatch(r".*[0-9a-f]", p.id) for p in known)
+        else []
+    )
+    cats_first_100 = Counter(p.category for p in known[:100])
+    return {
+        "available": True,
+        "label_kept_overall": rate(known),
+        "label_kept_first_half": rate(known[:half]),
+        "label_kept_second_half": rate(known[half:]),
+        "label_kept_even_id": rate(even) if even else None,
+        "categories_in_first_100_records": dict(sorted(cats_first_100.items())),
+    }
+
+
+def noise_ceiling(pairs: Sequence[PreferencePair]) -> dict[str, Any]:
+    """Accuracy of the generator's own ground truth against the released labels."""
+    groups: dict[str, list[PreferencePair]] = defaultdict(list)
+    for p in pairs:
+        if "generator_preferred" in p.metadata:
+            groups[p.category or "(none)"].append(p)
+
+    def row(ps: Sequence[PreferencePair]) -> dict[str, Any]:
+        agree = [float(p.metadata.get("agreement", float("nan"))) for p in ps]
+        return {
+            "n": len(ps),
+            "ceiling": _frac(
+                sum(p.metadata["generator_preferred"] == "chosen" for p in ps), len(ps)
+            ),
+            "mean_agreement": round(sum(agree) / len(agree), 4) if agree else None,
+            "unanimous": _frac(sum(a == 1.0 for a in agree), len(agree)),
+        }
+
+    allp = [p for ps in groups.values() for p in ps]
+    out: dict[str, Any] = row(allp) if allp else {"n": 0}
+    out["per_category"] = {c: row(ps) for c, ps in sorted(groups.items())}
+    return out
+
+
+def token_lengths(pairs: Sequence[PreferencePair], tokenizer: Any) -> dict[str, Any]:
+    """Model tokens of the rendered conversation plus one reply (both replies), as the encoder
+    reward model sees them: ``[CLS] conversation [SEP] reply [SEP]``."""
+    import numpy as np
+
+    from supportrm.model.render import plain_conversation
+
+    convs = [plain_conversation(p.prompt) for p in pairs]
+    lengths: list[int] = []
+    for side in ("chosen", "rejected"):
+        enc = tokenizer(convs, [getattr(p, side) for p in pairs], truncation=False)
+        lengths += [len(x) for x in enc["input_ids"]]
+    arr = np.asarray(lengths)
+    qs = (1, 5, 25, 50, 75, 95, 99)
+    return {
+        "n_sequences": len(arr),
+        "mean": round(float(arr.mean()), 1),
+        "min": int(arr.min()),
+        **{f"p{q}": float(np.percentile(arr, q)) for q in qs},
+        "max": int(arr.max()),
+        "over_512": int((arr > 512).sum()),
+    }
