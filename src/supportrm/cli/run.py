@@ -1,11 +1,83 @@
-"""`supportrm run`."""
+"""`supportrm run`: the main job. Data → split → train (every seed) → eval → report.
+
+Takes every `supportrm train` option (same TrainConfig) plus the report's targets.
+"""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+from typing import Any
+
 import click
 
+from supportrm.cli.train import config_from_cli
+from supportrm.config import options_from_model
+from supportrm.train.config import TrainConfig
 
-@click.command("run")
-def run() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("'supportrm run' is not implemented yet")
+
+@click.command(
+    "run",
+    context_settings={"ignore_unknown_options": False, "allow_extra_args": True},
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="YAML file with TrainConfig keys (CLI flags override it).",
+)
+@click.option(
+    "--target-overall",
+    type=float,
+    default=0.72,
+    show_default=True,
+    help="Bar for strict held-out accuracy overall (every seed must be above it).",
+)
+@click.option(
+    "--target-category",
+    type=float,
+    default=0.65,
+    show_default=True,
+    help="Bar for strict held-out accuracy in every category (every seed).",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    default=False,
+    help="Exit with status 1 when any seed misses the bar or a model is degenerate.",
+)
+@options_from_model(TrainConfig)
+@click.pass_context
+def run(
+    ctx: click.Context,
+    config_file: str | None,
+    target_overall: float,
+    target_category: float,
+    strict: bool,
+    **values: Any,
+) -> None:
+    """Run the whole pipeline on the embedded data and packaged model (or your own) and write the
+    methodology report into the run directory."""
+    config = config_from_cli(ctx, config_file, values)
+    from supportrm.evaluate import Targets, evaluate_run, format_summary
+    from supportrm.report.build import build_report
+    from supportrm.train.pipeline import train_from_config
+
+    run_dir = Path(config.out)
+    targets = Targets(overall=target_overall, per_category=target_category)
+    t0 = time.perf_counter()
+    try:
+        train_from_config(config)
+    except (FileExistsError, FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    agg = evaluate_run(run_dir, targets=targets)
+    paths = build_report(run_dir, targets=targets)
+    minutes = (time.perf_counter() - t0) / 60
+    verdict = agg.get("verdict", {})
+    click.echo(format_summary(agg))
+    click.echo(f"finished in {minutes:.1f} min")
+    click.echo(f"report: {paths.html}")
+    click.echo(f"        {paths.md}")
+    if strict and not verdict.get("pass", False):
+        raise SystemExit(1)

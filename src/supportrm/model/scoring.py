@@ -1,0 +1,147 @@
+"""Score conversations and pairs with a trained reward model (any checkpoint the trainer writes).
+
+Rows returned by :meth:`RewardScorer.score_pairs` are the score table of docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from supportrm.data.schema import Message, PreferencePair
+from supportrm.model.backbone import RewardModule, ensure_pad_token, model_kind
+from supportrm.model.checkpoint import read_meta
+from supportrm.model.render import Encoded, EncodeResult, Renderer
+
+
+def pad_batch(seqs: Sequence[Encoded], pad_id: int, device: Any = "cpu") -> dict[str, torch.Tensor]:
+    """Right-pad a list of sequences to the longest one (dynamic padding)."""
+    n = max(len(s.input_ids) for s in seqs)
+    ids = torch.full((len(seqs), n), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(seqs), n), dtype=torch.long)
+    has_types = seqs[0].token_type_ids is not None
+    types = torch.zeros((len(seqs), n), dtype=torch.long) if has_types else None
+    for i, s in enumerate(seqs):
+        k = len(s.input_ids)
+        ids[i, :k] = torch.tensor(s.input_ids, dtype=torch.long)
+        mask[i, :k] = 1
+        if types is not None and s.token_type_ids is not None:
+            types[i, :k] = torch.tensor(s.token_type_ids, dtype=torch.long)
+    out = {"input_ids": ids.to(device), "attention_mask": mask.to(device)}
+    if types is not None:
+        out["token_type_ids"] = types.to(device)
+    return out
+
+
+def score_row(
+    pair: PreferencePair, enc_c: Encoded, enc_r: Encoded, rc: float, rr: float
+) -> dict[str, Any]:
+    agreement = pair.metadata.get("agreement") if pair.metadata else None
+    return {
+        "id": pair.id,
+        "category": pair.category,
+        "conversation_id": pair.conversation_id,
+        "chosen_score": float(rc),
+        "rejected_score": float(rr),
+        "chosen_tokens": int(enc_c.reply_tokens),
+        "rejected_tokens": int(enc_r.reply_tokens),
+        "chosen_chars": len(pair.chosen),
+        "rejected_chars": len(pair.rejected),
+        "truncated": bool(enc_c.truncated or enc_r.truncated),
+        "agreement": float(agreement) if isinstance(agreement, (int, float)) else None,
+    }
+
+
+class RewardScorer:
+    """A reward model ready to score: model + tokenizer + the renderer it was trained with."""
+
+    def __init__(
+        self, module: RewardModule, tokenizer: Any, renderer: Renderer, device: Any = "cpu"
+    ) -> None:
+        self.module = module.eval()
+        self.tokenizer = tokenizer
+        self.renderer = renderer
+        self.device = torch.device(device)
+        #: Counts from the last :meth:`score_pairs` call (``n_input``, ``n_scored``,
+        #: ``identical_after_truncation``, ``excluded_ids``, ``n_truncated``).
+        self.last_stats: dict[str, Any] = {}
+
+    @classmethod
+    def from_pretrained(
+        cls, path: str | Path, *, device: str | None = None, max_length: int | None = None
+    ) -> RewardScorer:
+        """Load a checkpoint folder (or a ``seed-<S>`` folder holding ``checkpoint/``)."""
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        path = Path(path)
+        if (path / "checkpoint").is_dir():
+            path = path / "checkpoint"
+        if not (path / "config.json").exists():
+            raise FileNotFoundError(f"{path}: not a model folder (no config.json)")
+        meta = read_meta(path)
+        render = meta.get("render", {})
+        kind = render.get("kind") or model_kind(path)
+        tokenizer = AutoTokenizer.from_pretrained(str(path))
+        tokenizer.padding_side = "right"
+        if tokenizer.pad_token_id is None:
+            ensure_pad_token(tokenizer)
+        model = AutoModelForSequenceClassification.from_pretrained(str(path), num_labels=1)
+        if max_length is None:
+            max_length = int(render.get("max_length") or min(tokenizer.model_max_length, 512))
+        dev = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        module = RewardModule(model).to(dev)
+        return cls(module, tokenizer, Renderer(tokenizer, kind, max_length), dev)
+
+    @torch.no_grad()
+    def score_encoded(self, seqs: Sequence[Encoded], batch_size: int = 32) -> np.ndarray:
+        """Rewards for tokenized sequences, batched by length (order preserved)."""
+        out = np.zeros(len(seqs), dtype=np.float64)
+        order = sorted(range(len(seqs)), key=lambda i: len(seqs[i].input_ids))
+        pad_id = int(self.tokenizer.pad_token_id)
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            batch = pad_batch([seqs[i] for i in idx], pad_id, self.device)
+            r = self.module(**batch).float().cpu().numpy()
+            out[idx] = r
+        return out
+
+    def score_conversations(
+        self, prompts: Sequence[Sequence[Message]], replies: Sequence[str], batch_size: int = 32
+    ) -> np.ndarray:
+        """Reward of each reply to its conversation (``prompts[i]``, ``replies[i]``)."""
+        if len(prompts) != len(replies):
+            raise ValueError(f"{len(prompts)} conversations but {len(replies)} replies")
+        seqs = self.renderer.encode_many(list(zip(prompts, replies, strict=True)))
+        return self.score_encoded(seqs, batch_size)
+
+    def score_pairs(
+        self, pairs: Sequence[PreferencePair], batch_size: int = 32
+    ) -> list[dict[str, Any]]:
+        """Score-table rows; pairs identical after truncation are excluded and counted."""
+        enc = self.renderer.encode_pairs(pairs)
+        return self.score_encoded_pairs(pairs, enc, batch_size)
+
+    def score_encoded_pairs(
+        self, pairs: Sequence[PreferencePair], enc: EncodeResult, batch_size: int = 32
+    ) -> list[dict[str, Any]]:
+        seqs: list[Encoded] = []
+        for ep in enc.pairs:
+            seqs += [ep.chosen, ep.rejected]
+        scores = self.score_encoded(seqs, batch_size) if seqs else np.zeros(0)
+        rows = [
+            score_row(pairs[ep.index], ep.chosen, ep.rejected, scores[2 * k], scores[2 * k + 1])
+            for k, ep in enumerate(enc.pairs)
+        ]
+        self.last_stats = {
+            "n_input": len(pairs),
+            "n_scored": len(rows),
+            "identical_after_truncation": len(enc.identical_after_truncation),
+            "identical_before_truncation": len(enc.identical_before_truncation),
+            "excluded_ids": [pairs[i].id for i in enc.identical_after_truncation],
+            "n_truncated": enc.n_truncated,
+        }
+        return rows

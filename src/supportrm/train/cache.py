@@ -1,0 +1,178 @@
+"""Outputs of the frozen bottom of the model, computed once and reused across epochs and seeds.
+
+With the embeddings and the bottom ``N`` layers frozen, their output for a given token sequence
+never changes during training, so recomputing it every step is wasted work. The cache stores, for
+every sequence, its hidden states after layer ``N`` (float32, unpadded, one flat memmap + offsets);
+training then runs only the top layers. Results equal training the same frozen model without the
+cache (tests/test_train_cache.py), up to float rounding from different batch shapes.
+
+The key hashes the frozen weights themselves, ``N`` and every token id, so a different model,
+``max_length``, template or data gives a different cache and a stale one is never read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from supportrm.model.backbone import RewardModule, structure_of
+from supportrm.model.render import Encoded
+from supportrm.model.scoring import pad_batch
+
+
+def frozen_fingerprint(module: RewardModule, n_layers: int) -> str:
+    st = structure_of(module.model)
+    h = hashlib.sha256()
+    h.update(type(st.model).__name__.encode())
+    parts = [st.embeddings, *list(st.layers[:n_layers])]
+    for part in parts:
+        for name, t in part.state_dict().items():
+            h.update(name.encode())
+            h.update(t.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
+def sequences_fingerprint(seqs: Sequence[Encoded]) -> str:
+    h = hashlib.sha256()
+    for s in seqs:
+        h.update(np.asarray(s.input_ids, dtype=np.int64).tobytes())
+        h.update(b"|")
+        if s.token_type_ids is not None:
+            h.update(np.asarray(s.token_type_ids, dtype=np.int8).tobytes())
+        h.update(b";")
+    return h.hexdigest()
+
+
+class FeatureCache:
+    """Read access to cached hidden states: ``batch(indices)`` gives a padded tensor."""
+
+    def __init__(self, folder: Path) -> None:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        self.folder = folder
+        self.meta = meta
+        self.n_layers = int(meta["n_layers"])
+        self.offsets = np.load(folder / "offsets.npy")
+        self.hidden = np.memmap(
+            folder / "hidden.f32",
+            dtype=np.float32,
+            mode="r",
+            shape=(int(meta["n_tokens"]), int(meta["dim"])),
+        )
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def batch(self, indices: Sequence[int], device: Any = "cpu") -> torch.Tensor:
+        lens = [int(self.offsets[i + 1] - self.offsets[i]) for i in indices]
+        out = np.zeros((len(indices), max(lens), self.hidden.shape[1]), dtype=np.float32)
+        for row, (i, n) in enumerate(zip(indices, lens, strict=True)):
+            out[row, :n] = self.hidden[self.offsets[i] : self.offsets[i] + n]
+        return torch.from_numpy(out).to(device)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.hidden.size) * 4
+
+
+def build_or_load(
+    module: RewardModule,
+    seqs: Sequence[Encoded],
+    n_layers: int,
+    folder_root: Path,
+    pad_id: int,
+    *,
+    tokens_per_batch: int = 8192,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[FeatureCache, dict[str, Any]]:
+    """Load the cache for (frozen weights, ``n_layers``, sequences) or build it (atomically)."""
+    key = hashlib.sha256(
+        f"{frozen_fingerprint(module, n_layers)}|{n_layers}|{sequences_fingerprint(seqs)}".encode()
+    ).hexdigest()[:24]
+    folder = folder_root / "features" / key
+    info: dict[str, Any] = {"key": key, "path": str(folder), "n_layers": n_layers}
+    if (folder / "meta.json").exists():
+        info.update(built=False, build_seconds=0.0)
+        return FeatureCache(folder), info
+    t0 = time.perf_counter()
+    lengths = np.array([len(s.input_ids) for s in seqs], dtype=np.int64)
+    offsets = np.zeros(len(seqs) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(lengths)
+    dim = _hidden_dim(module)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(folder.parent, key)
+    tmp = folder.with_name(f".{key}.tmp-{os.getpid()}")
+    tmp.mkdir(parents=True, exist_ok=True)
+    hidden = np.memmap(
+        tmp / "hidden.f32", dtype=np.float32, mode="w+", shape=(int(offsets[-1]), dim)
+    )
+    order = np.argsort(-lengths, kind="stable")
+    was_training = module.training
+    module.eval()
+    device = next(module.parameters()).device
+    start = 0
+    while start < len(order):
+        n_max = int(lengths[order[start]])
+        size = max(1, tokens_per_batch // max(n_max, 1))
+        idx = order[start : start + size].tolist()
+        batch = pad_batch([seqs[i] for i in idx], pad_id, device)
+        with torch.no_grad():
+            h = module.hidden_after(
+                n_layers, batch["attention_mask"], batch["input_ids"], batch.get("token_type_ids")
+            )
+        h_np = h.float().cpu().numpy()
+        for row, i in enumerate(idx):
+            hidden[offsets[i] : offsets[i + 1]] = h_np[row, : lengths[i]]
+        start += len(idx)
+        if progress is not None:
+            progress(len(idx))
+    hidden.flush()
+    del hidden
+    module.train(was_training)
+    np.save(tmp / "offsets.npy", offsets)
+    meta = {
+        "n_layers": n_layers,
+        "n_sequences": len(seqs),
+        "n_tokens": int(offsets[-1]),
+        "dim": dim,
+        "dtype": "float32",
+        "key": key,
+    }
+    (tmp / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    try:
+        os.replace(tmp, folder)
+    except OSError:
+        # Another process finished the same cache first: theirs is identical, use it.
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+    info.update(built=True, build_seconds=time.perf_counter() - t0)
+    return FeatureCache(folder), info
+
+
+def _remove_stale(root: Path, key: str) -> None:
+    """Delete half-built copies of this cache left by processes that died (their pid is gone)."""
+    import shutil
+
+    for tmp in root.glob(f".{key}.tmp-*"):
+        try:
+            pid = int(tmp.name.rsplit("-", 1)[1])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(tmp, ignore_errors=True)
+        except (ValueError, PermissionError):
+            continue
+
+
+def _hidden_dim(module: RewardModule) -> int:
+    st = structure_of(module.model)
+    cfg: Any = st.model.config
+    text = cfg.get_text_config() if hasattr(cfg, "get_text_config") else cfg
+    return int(text.hidden_size)

@@ -1,0 +1,122 @@
+"""`TrainConfig`: every knob of `supportrm train`, which is also its CLI and its YAML file.
+
+Defaults are the measured CPU defaults (docs/training.md explains each choice).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from supportrm.config import StrictModel
+
+
+class TrainConfig(StrictModel):
+    # -- data ---------------------------------------------------------------------------------
+    data: Path | None = Field(
+        None, description="Preference data file (JSONL/JSON/Parquet/CSV). Default: embedded data."
+    )
+    val_size: int | float = Field(
+        1000, description="Held-out pairs: a count, or a fraction of the data when below 1."
+    )
+    split_seed: int = Field(0, description="Seed of the grouped, stratified train/val split.")
+    on_error: Literal["raise", "skip"] = Field(
+        "raise", description="Invalid records: stop with every error listed, or skip and count."
+    )
+    out: Path = Field(Path("runs/default"), description="Run directory to write.")
+    seeds: list[int] = Field(
+        default_factory=lambda: [0, 1, 2],
+        description="Training seeds, one model each (e.g. --seeds 0 1 2).",
+    )
+    # -- model --------------------------------------------------------------------------------
+    model: str = Field(
+        "minilm",
+        description="Base model: 'minilm' (packaged, offline), 'smollm2', a local folder, a .gguf "
+        "file or a hub id.",
+    )
+    max_length: int | None = Field(
+        None,
+        description="Tokens per sequence. Default: the max_length_quantile of the training "
+        "data's lengths, rounded up to 32, capped by max_length_cap.",
+    )
+    max_length_quantile: float = Field(
+        0.99, description="Quantile of training sequence lengths used for the default max_length."
+    )
+    max_length_cap: int = Field(512, description="Upper bound for the automatic max_length.")
+    freeze_layers: int = Field(
+        4,
+        description="Freeze the embeddings and this many bottom layers (-1: freeze none, train "
+        "embeddings too). Their outputs are computed once and cached.",
+    )
+    cache_features: bool = Field(
+        True, description="Cache the frozen layers' outputs (same results, much faster)."
+    )
+    cache_dir: Path | None = Field(
+        None,
+        description="Feature/model cache folder. Default: $SUPPORTRM_CACHE or ~/.cache/supportrm.",
+    )
+    dropout: bool = Field(False, description="Keep the base model's dropout (off by default).")
+    lora_r: int = Field(0, description="LoRA rank for the trainable layers (0: full fine-tuning).")
+    lora_alpha: float = Field(16.0, description="LoRA alpha.")
+    lora_dropout: float = Field(0.0, description="LoRA dropout.")
+    gradient_checkpointing: bool = Field(False, description="Recompute activations in backward.")
+    # -- optimisation -------------------------------------------------------------------------
+    epochs: int = Field(1, description="Passes over the training split.")
+    batch_size: int = Field(32, description="Pairs per optimisation step (global, all processes).")
+    lr: float = Field(3e-4, description="Peak learning rate (AdamW, linear warmup and decay).")
+    weight_decay: float = Field(0.0, description="AdamW weight decay.")
+    warmup_ratio: float = Field(0.05, description="Fraction of steps with linear warmup.")
+    max_grad_norm: float = Field(1.0, description="Gradient clipping (0: off).")
+    use_margin: bool = Field(
+        True, description="Use each pair's `margin` field in the loss when present."
+    )
+    center_rewards_coefficient: float = Field(
+        0.0, description="Weight of the reward-centering term c*mean((r_c+r_r)^2) (TRL's)."
+    )
+    # -- evaluation, checkpoints, logging -----------------------------------------------------
+    eval_every_steps: int = Field(
+        0, description="Held-out evaluation interval in steps (0: at the end of each epoch)."
+    )
+    save_every_steps: int = Field(
+        100, description="Write resumable training state every N steps (and at every evaluation)."
+    )
+    eval_batch_size: int = Field(64, description="Sequences per scoring batch.")
+    normalization_pairs: int = Field(
+        2000,
+        description="Training pairs (a seeded sample; 0: all) scored by the final model for the "
+        "reward mean/std saved in the checkpoint for RLHF.",
+    )
+    resume: bool = Field(False, description="Continue an interrupted run in --out.")
+    progress: bool = Field(True, description="Show progress bars (pairs/s, ETA).")
+    tensorboard: bool = Field(False, description="Also log to TensorBoard (if installed).")
+    num_threads: int | None = Field(
+        None, description="torch CPU threads. Default: all cores (os.cpu_count())."
+    )
+
+    @field_validator("seeds", mode="before")
+    @classmethod
+    def _seeds(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [int(x) for x in value.replace(",", " ").split()]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> TrainConfig:
+        if not self.seeds:
+            raise ValueError("seeds: at least one seed")
+        if len(set(self.seeds)) != len(self.seeds):
+            raise ValueError(f"seeds: duplicates in {self.seeds}")
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ValueError("epochs and batch_size must be >= 1")
+        if self.freeze_layers < -1:
+            raise ValueError("freeze_layers must be >= -1")
+        return self
+
+    # Settings that change the trained model; a resumed run must match them exactly.
+    def fingerprint_fields(self) -> dict[str, Any]:
+        skip = {"resume", "progress", "tensorboard", "out", "cache_dir", "num_threads", "seeds"}
+        return {k: v for k, v in self.model_dump(mode="json").items() if k not in skip}

@@ -1,0 +1,63 @@
+"""Training with the frozen-layer feature cache gives the same model as training without it."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from supportrm.model.testing import tiny_bert, tiny_llama, toy_pairs
+from supportrm.train.loop import train_seeds
+from supportrm.train.testing import tiny_config
+
+
+def _read(run: Path, name: str) -> list[dict]:
+    return [json.loads(x) for x in (run / "seed-0" / name).read_text().splitlines()]
+
+
+@pytest.mark.parametrize("kind", ["bert", pytest.param("llama", marks=pytest.mark.slow)])
+def test_cache_equals_no_cache(kind: str, tmp_path: Path) -> None:
+    path = (tiny_bert if kind == "bert" else tiny_llama)(tmp_path / kind)
+    pairs = toy_pairs(48)
+    runs = {}
+    for cached in (True, False):
+        cfg = tiny_config(path, tmp_path / str(cached), cache_features=cached, freeze_layers=2)
+        train_seeds(cfg, pairs[:36], pairs[36:], cfg.out, log=lambda *_: None)
+        runs[cached] = cfg.out
+    run_json = json.loads((runs[True] / "run.json").read_text())
+    assert run_json["feature_cache"]["built"] is True
+    assert json.loads((runs[False] / "run.json").read_text())["feature_cache"] == {}
+    a, b = _read(runs[True], "steps.jsonl"), _read(runs[False], "steps.jsonl")
+    assert len(a) == len(b) == 10
+    np.testing.assert_allclose([s["loss"] for s in a], [s["loss"] for s in b], atol=1e-5, rtol=0)
+    va, vb = _read(runs[True], "val_scores.jsonl"), _read(runs[False], "val_scores.jsonl")
+    assert [r["id"] for r in va] == [r["id"] for r in vb]
+    for key in ("chosen_score", "rejected_score"):
+        np.testing.assert_allclose([r[key] for r in va], [r[key] for r in vb], atol=1e-5, rtol=0)
+    # the training actually moved the scores (a vacuous equality would pass too)
+    assert len(a) and a[0]["loss"] != a[-1]["loss"]
+
+
+def test_cache_is_reused_across_runs(tmp_path: Path) -> None:
+    path = tiny_bert(tmp_path / "bert")
+    pairs = toy_pairs(30)
+    cfg = tiny_config(path, tmp_path / "one", epochs=1, cache_dir=tmp_path / "shared")
+    train_seeds(cfg, pairs[:24], pairs[24:], cfg.out, log=lambda *_: None)
+    cfg2 = tiny_config(
+        path, tmp_path / "two", epochs=1, cache_dir=tmp_path / "shared", seeds=[0, 1]
+    )
+    train_seeds(cfg2, pairs[:24], pairs[24:], cfg2.out, log=lambda *_: None)
+    info1 = json.loads((cfg.out / "run.json").read_text())["feature_cache"]
+    info2 = json.loads((cfg2.out / "run.json").read_text())["feature_cache"]
+    assert info1["built"] and not info2["built"] and info1["key"] == info2["key"]
+    # a different max_length changes the tokens, hence the key
+    cfg3 = tiny_config(
+        path, tmp_path / "three", epochs=1, cache_dir=tmp_path / "shared", max_length=40
+    )
+    train_seeds(cfg3, pairs[:24], pairs[24:], cfg3.out, log=lambda *_: None)
+    assert json.loads((cfg3.out / "run.json").read_text())["feature_cache"]["key"] != info1["key"]
