@@ -46,7 +46,7 @@ class TrainConfig(StrictModel):
     )
     max_length_cap: int = Field(512, description="Upper bound for the automatic max_length.")
     freeze_layers: int = Field(
-        4,
+        5,
         description="Freeze the embeddings and this many bottom layers (-1: freeze none, train "
         "embeddings too). Their outputs are computed once and cached.",
     )
@@ -63,9 +63,9 @@ class TrainConfig(StrictModel):
     lora_dropout: float = Field(0.0, description="LoRA dropout.")
     gradient_checkpointing: bool = Field(False, description="Recompute activations in backward.")
     # -- optimisation -------------------------------------------------------------------------
-    epochs: int = Field(1, description="Passes over the training split.")
-    batch_size: int = Field(32, description="Pairs per optimisation step (global, all processes).")
-    lr: float = Field(3e-4, description="Peak learning rate (AdamW, linear warmup and decay).")
+    epochs: int = Field(2, description="Passes over the training split.")
+    batch_size: int = Field(16, description="Pairs per optimisation step (global, all processes).")
+    lr: float = Field(5e-4, description="Peak learning rate (AdamW, linear warmup and decay).")
     weight_decay: float = Field(0.0, description="AdamW weight decay.")
     warmup_ratio: float = Field(0.05, description="Fraction of steps with linear warmup.")
     max_grad_norm: float = Field(1.0, description="Gradient clipping (0: off).")
