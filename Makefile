@@ -1,5 +1,6 @@
 # Two commands do all setup on a fresh machine with Python >= 3.10 and pip:
-#   make run    -> creates .venv, installs supportrm, runs the main job (report under runs/default)
+#   make run    -> creates .venv, installs supportrm, runs the main job (report under runs/default);
+#                  --resume: a second `make run` continues an interrupted run or just re-reports
 #   make test   -> creates .venv, installs supportrm[dev], runs lint, types and the test suite
 PYTHON ?= python3
 VENV   ?= .venv
@@ -20,7 +21,7 @@ $(STAMP): pyproject.toml Makefile
 setup: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/supportrm run $(ARGS)
+	$(BIN)/supportrm run --resume $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -125,7 +125,7 @@ def ensure_report(run_dir: Path | None, workdir: Path) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    run_dir = Path(argv[1]) if len(argv) > 1 else None
+    run_dir = Path(argv[1]).resolve() if len(argv) > 1 else None
     binary = find_chromium()
     version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
     RESULTS.mkdir(parents=True, exist_ok=True)

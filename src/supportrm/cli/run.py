@@ -11,22 +11,13 @@ from typing import Any
 
 import click
 
-from supportrm.cli.train import config_from_cli
+from supportrm.cli.train import TRAIN_CONTEXT, config_file_option, config_from_cli
 from supportrm.config import options_from_model
 from supportrm.train.config import TrainConfig
 
 
-@click.command(
-    "run",
-    context_settings={"ignore_unknown_options": False, "allow_extra_args": True},
-)
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(exists=True, dir_okay=False),
-    default=None,
-    help="YAML file with TrainConfig keys (CLI flags override it).",
-)
+@click.command("run", context_settings=TRAIN_CONTEXT)
+@config_file_option
 @click.option(
     "--target-overall",
     type=float,

@@ -10,18 +10,20 @@ import click
 from supportrm.config import options_from_model, resolve_config
 from supportrm.train.config import TrainConfig
 
-
-@click.command(
-    "train",
-    context_settings={"ignore_unknown_options": False, "allow_extra_args": True},
-)
-@click.option(
+# Shared with `supportrm run`, which takes every TrainConfig option too.
+#: Extra positional arguments are allowed so that `--seeds 0 1 2` works (see config_from_cli).
+TRAIN_CONTEXT = {"ignore_unknown_options": False, "allow_extra_args": True}
+config_file_option = click.option(
     "--config",
     "config_file",
     type=click.Path(exists=True, dir_okay=False),
     default=None,
     help="YAML file with TrainConfig keys (CLI flags override it).",
 )
+
+
+@click.command("train", context_settings=TRAIN_CONTEXT)
+@config_file_option
 @click.option(
     "--print-config",
     is_flag=True,
