@@ -83,3 +83,21 @@ def test_hashes(tmp_path: Path, make_pair: Callable[..., PreferencePair]) -> Non
 def test_unknown_output_format(tmp_path: Path, make_pair: Callable[..., PreferencePair]) -> None:
     with pytest.raises(DataValidationError, match="unsupported file type"):
         write_pairs([make_pair()], tmp_path / "x.txt")
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_metadata_key_order_survives_format_conversion(
+    tmp_path: Path, make_pair: Callable[..., PreferencePair], suffix: str
+) -> None:
+    """Converting JSONL to Parquet/CSV must not reorder metadata keys: the split manifest's content
+    hashes (order-sensitive canonical JSON) must be identical whatever format the pairs came from."""
+    pairs = [
+        make_pair(id=f"p{i}", metadata={"zeta": i, "alpha": "x", "mid": [1, 2]}) for i in range(3)
+    ]
+    src = tmp_path / "pairs.jsonl"
+    write_pairs(pairs, src)
+    converted = tmp_path / f"pairs{suffix}"
+    write_pairs(load_pairs(src, categories=None).pairs, converted)
+    back = load_pairs(converted, categories=None).pairs
+    assert [list(p.metadata) for p in back] == [["zeta", "alpha", "mid"]] * 3
+    assert hash_pairs(back) == hash_pairs(load_pairs(src, categories=None).pairs)

@@ -502,7 +502,7 @@ def _csv_row(pair: PreferencePair) -> list[str]:
         _csv_text(pair.chosen),
         _csv_text(pair.rejected),
         "" if pair.margin is None else repr(float(pair.margin)),
-        json.dumps(pair.metadata, ensure_ascii=False, sort_keys=True) if pair.metadata else "",
+        json.dumps(pair.metadata, ensure_ascii=False) if pair.metadata else "",
     ]
 
 
@@ -538,7 +538,7 @@ def _write_parquet(pairs: Sequence[PreferencePair], path: Path) -> None:
         columns["margin"].append(margin)
         meta = rec.get("metadata")
         columns["metadata"].append(
-            json.dumps(meta, ensure_ascii=False, sort_keys=True) if meta else None
+            json.dumps(meta, ensure_ascii=False) if meta else None
         )
     table = pa.table(columns, schema=schema)
     path.parent.mkdir(parents=True, exist_ok=True)
