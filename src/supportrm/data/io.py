@@ -537,9 +537,7 @@ def _write_parquet(pairs: Sequence[PreferencePair], path: Path) -> None:
             raise ValueError(f"pair {pair.id}: margin must be finite, got {margin}")
         columns["margin"].append(margin)
         meta = rec.get("metadata")
-        columns["metadata"].append(
-            json.dumps(meta, ensure_ascii=False) if meta else None
-        )
+        columns["metadata"].append(json.dumps(meta, ensure_ascii=False) if meta else None)
     table = pa.table(columns, schema=schema)
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, str(path), compression="zstd")
