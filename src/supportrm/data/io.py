@@ -191,13 +191,14 @@ def _iter_jsonl(data: bytes, path: str) -> Iterator[RawRecord]:
 def _object_record(obj: Any, lineno: int, unit: str, path: str) -> RawRecord:
     if not isinstance(obj, dict):
         err = RecordError(
-            path, lineno, None, f"expected a JSON object per record, got {_json_type(obj)}", unit
+            path, lineno, None, f"expected a JSON object per record, got {json_type(obj)}", unit
         )
         return RawRecord(lineno, unit, None, obj, [err])
     return RawRecord(lineno, unit, obj, obj)
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The JSON name of a value's type, for "wrong type" messages (tuples count as lists)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -206,7 +207,7 @@ def _json_type(value: Any) -> str:
         return "number"
     if isinstance(value, str):
         return "string"
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return "list"
     if isinstance(value, dict):
         return "object"

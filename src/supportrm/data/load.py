@@ -35,6 +35,7 @@ from supportrm.data.io import (
     detect_format,
     first_undecodable,
     iter_raw_records,
+    json_type,
     open_output,
 )
 from supportrm.data.schema import DEFAULT_CATEGORIES, ROLES, Message, PreferencePair, prompt_hash
@@ -279,22 +280,6 @@ class _Errors:
         self.warnings.append(RecordError(c.path, c.line, field_name, reason, c.unit))
 
 
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, (list, tuple)):
-        return "list"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
 def _explicit_id(rec: dict[str, Any]) -> str | None:
     value = rec.get("id")
     if isinstance(value, str) and value.strip():
@@ -398,7 +383,7 @@ def _id_like(rec: dict[str, Any], name: str, err: _Errors) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        err.add(name, f"wrong type: expected a string or integer, got {_type_name(value)}")
+        err.add(name, f"wrong type: expected a string or integer, got {json_type(value)}")
         return None
     text = str(value)
     if not text.strip():
@@ -411,7 +396,7 @@ def _category(value: Any, err: _Errors) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        err.add("category", f"wrong type: expected a string, got {_type_name(value)}")
+        err.add("category", f"wrong type: expected a string, got {json_type(value)}")
         return None
     if not value.strip():
         err.add("category", "empty or whitespace-only")
@@ -431,7 +416,7 @@ def _margin(value: Any, err: _Errors) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        err.add("margin", f"wrong type: expected a number, got {_type_name(value)}")
+        err.add("margin", f"wrong type: expected a number, got {json_type(value)}")
         return None
     if not math.isfinite(value):
         err.add("margin", f"must be a finite number, got {value}")
@@ -443,7 +428,7 @@ def _metadata(value: Any, err: _Errors) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        err.add("metadata", f"wrong type: expected an object, got {_type_name(value)}")
+        err.add("metadata", f"wrong type: expected an object, got {json_type(value)}")
         return {}
     return dict(value)
 
@@ -454,7 +439,7 @@ def _messages(value: list[Any], name: str, err: _Errors) -> list[Message] | None
     for i, m in enumerate(value):
         where = f"{name}[{i}]"
         if not isinstance(m, dict):
-            err.add(where, f"wrong type: expected a message object, got {_type_name(m)}")
+            err.add(where, f"wrong type: expected a message object, got {json_type(m)}")
             ok = False
             continue
         for key in ("role", "content"):
@@ -467,13 +452,13 @@ def _messages(value: list[Any], name: str, err: _Errors) -> list[Message] | None
                 ok = False
         role, content = m.get("role"), m.get("content")
         if role is not None and not isinstance(role, str):
-            err.add(f"{where}.role", f"wrong type: expected a string, got {_type_name(role)}")
+            err.add(f"{where}.role", f"wrong type: expected a string, got {json_type(role)}")
             ok = False
         elif role is not None and role not in ROLES:
             err.add(f"{where}.role", f"unknown role {role!r} (expected one of {', '.join(ROLES)})")
             ok = False
         if content is not None and not isinstance(content, str):
-            err.add(f"{where}.content", f"wrong type: expected a string, got {_type_name(content)}")
+            err.add(f"{where}.content", f"wrong type: expected a string, got {json_type(content)}")
             ok = False
         if ok:
             out.append(Message(str(role), str(content)))
@@ -515,7 +500,7 @@ def _prompt(value: Any, err: _Errors) -> list[Message] | None:
             return None
         return _messages(list(value), "prompt", err)
     err.add(
-        "prompt", f"wrong type: expected a string or a list of messages, got {_type_name(value)}"
+        "prompt", f"wrong type: expected a string or a list of messages, got {json_type(value)}"
     )
     return None
 
@@ -536,7 +521,7 @@ def _response(value: Any, name: str, err: _Errors) -> str | None:
         return msgs[0].content
     err.add(
         name,
-        f"wrong type: expected a string or a list with one assistant message, got {_type_name(value)}",
+        f"wrong type: expected a string or a list with one assistant message, got {json_type(value)}",
     )
     return None
 
@@ -550,7 +535,7 @@ def _implicit(chosen: Any, rejected: Any, err: _Errors) -> tuple[list[Message], 
     err.add(
         "prompt",
         "missing field, and chosen/rejected are not two dialogues of the same kind "
-        f"(got {_type_name(chosen)} and {_type_name(rejected)})",
+        f"(got {json_type(chosen)} and {json_type(rejected)})",
     )
     return None
 
