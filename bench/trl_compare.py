@@ -11,8 +11,20 @@ conversation template as supportrm, the reply appended, ``[SEP]`` as end token) 
 training pairs longer than ``max_length``; at scoring time we truncate from the left instead, so
 both models are scored on every held-out pair.
 
+Wall time: supportrm's covers everything ``train_seeds`` does (model load, feature-cache build,
+training, the per-epoch held-out evaluations, the final scoring and checkpoint writes); TRL's
+covers ``RewardTrainer`` construction (tokenization) and ``train()`` only, not its held-out
+scoring (reported separately). The comparison is therefore tilted against supportrm. CPU seconds
+(all threads of the process) are recorded too: they are less disturbed by other load than wall.
+Run it on a quiet machine.
+
     .venv/bin/python bench/trl_compare.py --dataset embedded --n-train 300 --n-val 200   # smoke
-    .venv/bin/python bench/trl_compare.py --dataset both                                 # full
+    # the measured comparison (docs/benchmarks.md): same frozen layers, same hyperparameters
+    .venv/bin/python bench/trl_compare.py --dataset embedded --trl-freeze-layers 5 --tag v1
+    .venv/bin/python bench/trl_compare.py --dataset hh --max-length 384 --trl-freeze-layers 5 --tag v1
+    # TRL's own recipe (full fine-tuning at RewardConfig's default lr) for reference
+    .venv/bin/python bench/trl_compare.py --dataset hh --max-length 384 --skip-supportrm \
+        --trl-lr 1e-4 --tag trl-fullft
 
 Writes ``bench/results/trl_compare-<dataset>-<tag>.json``.
 """
@@ -96,14 +108,16 @@ def run_supportrm(
         out=work / "supportrm-run",
         **({"freeze_layers": args.freeze_layers} if args.freeze_layers is not None else {}),
     )
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     train_seeds(cfg, train, val, cfg.out)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     sd = cfg.out / f"seed-{args.seed}"
     rows = [json.loads(x) for x in (sd / "val_scores.jsonl").read_text().splitlines()]
     run = json.loads((cfg.out / "run.json").read_text())
     return {
         "wall_seconds": wall,
+        # CPU seconds of this process (all threads): less sensitive than wall to other load.
+        "cpu_seconds": cpu,
         "config": cfg.model_dump(mode="json"),
         "dropped": run["dropped"],
         "feature_cache": run["feature_cache"],
@@ -145,7 +159,7 @@ def run_trl(
     cfg = RewardConfig(
         output_dir=str(work / "trl-out"),
         per_device_train_batch_size=args.batch_size,
-        learning_rate=args.lr,
+        learning_rate=args.trl_lr or args.lr,
         num_train_epochs=args.epochs,
         max_length=max_length,
         eos_token="[SEP]",
@@ -160,11 +174,11 @@ def run_trl(
         dataloader_num_workers=0,
         disable_tqdm=args.no_progress,
     )
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     trainer = RewardTrainer(model=model, args=cfg, train_dataset=ds, processing_class=tok)
     n_used = len(trainer.train_dataset)
     trainer.train()
-    train_wall = time.perf_counter() - t0
+    train_wall, train_cpu = time.perf_counter() - t0, time.process_time() - c0
     # Score every held-out pair (left truncation, like supportrm) with the trained model.
     model = trainer.model.eval()
     tok.truncation_side = "left"
@@ -204,10 +218,12 @@ def run_trl(
     del np
     return {
         "wall_seconds": train_wall,
+        "cpu_seconds": train_cpu,
         "scoring_seconds": time.perf_counter() - t1,
         "train_pairs_used": n_used,
         "train_pairs_dropped_longer_than_max_length": len(train) - n_used,
         "freeze_layers": args.trl_freeze_layers,
+        "lr": args.trl_lr or args.lr,
         **summarise(rows),
     }
 
@@ -230,6 +246,13 @@ def main() -> None:
     )
     ap.add_argument(
         "--trl-freeze-layers", type=int, default=0, help="freeze layers for TRL too (ablation)"
+    )
+    ap.add_argument(
+        "--trl-lr",
+        type=float,
+        default=None,
+        help="TRL's learning rate if it must differ from supportrm's (e.g. 1e-4, RewardConfig's "
+        "default, for TRL's own full fine-tuning recipe); default: the same as supportrm",
     )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--skip-trl", action="store_true")
@@ -303,6 +326,7 @@ def main() -> None:
                 # below supportrm's bootstrap interval.
                 "supportrm_not_worse_beyond_ci": s["ci"][1] >= t["strict"],
                 "wall_ratio_supportrm_over_trl": s["wall_seconds"] / t["wall_seconds"],
+                "cpu_ratio_supportrm_over_trl": s["cpu_seconds"] / t["cpu_seconds"],
             }
         result["load_average_at_end"] = os.getloadavg()
         out_dir = REPO / "bench" / "results"

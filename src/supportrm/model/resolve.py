@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -94,23 +95,45 @@ def _from_hub(repo_id: str) -> Path:
 
 
 def dequantize_gguf(gguf: Path) -> Path:
-    """Dequantise a GGUF file to float32 safetensors once; later calls reuse the cached folder."""
+    """Dequantise a GGUF file to float32 safetensors once; later calls reuse the cached folder.
+
+    The cache key is the resolved path, size and mtime, so a file rewritten in place gets a fresh
+    folder. Any failure to read the file is re-raised as a ``ValueError`` naming it: transformers'
+    GGUF readers report a truncated file as a bare ``struct.error`` or reshape error that does not
+    say which file is bad. Nothing is left in the cache when loading or saving fails.
+    """
     st = gguf.stat()
     key = hashlib.sha256(f"{gguf.resolve()}|{st.st_size}|{int(st.st_mtime)}".encode()).hexdigest()
     out = cache_root() / "models" / f"{gguf.stem}-{key[:12]}"
     if (out / "config.json").exists():
         return out
+    import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
 
+    try:
+        model = AutoModelForCausalLM.from_pretrained(
+            str(gguf.parent),
+            gguf_file=gguf.name,
+            quantization_config=GgufConfig(dequantize=True),
+            # The cache is documented as float32 (docs/training.md; CPU trains in fp32). Explicit
+            # because transformers' default follows the file's own dtype on its newer GGUF path
+            # (GgufHfQuantizer.update_dtype); Llama files load as float32 either way today.
+            dtype=torch.float32,
+        )
+        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    except ImportError:
+        raise  # a missing `gguf` package: transformers' own message says what to install
+    except Exception as exc:
+        raise ValueError(
+            f"{gguf}: cannot load this file as a GGUF model ({type(exc).__name__}: {exc})"
+        ) from exc
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    model = AutoModelForCausalLM.from_pretrained(
-        str(gguf.parent),
-        gguf_file=gguf.name,
-        quantization_config=GgufConfig(dequantize=True),
-    )
-    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    model.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
-    replace_dir(tmp, out)
+    try:
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        replace_dir(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return out

@@ -385,6 +385,13 @@ def train_one_seed(
         return max(0.0, (total_steps - step) / max(total_steps - warmup, 1))
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda)
+    ds_plugin = getattr(accelerator.state, "deepspeed_plugin", None)
+    if ds_plugin is not None:
+        # We prepare no DataLoader (batches are built and sharded here), so DeepSpeed cannot
+        # infer its "auto" micro batch; give it ours. Not exercised on CPU (no deepspeed here).
+        ds_plugin.deepspeed_config["train_micro_batch_size_per_gpu"] = max(
+            1, config.batch_size // world
+        )
     ddp_module, optimizer = accelerator.prepare(module, optimizer)
     eval_every = config.eval_every_steps or steps_per_epoch
 
@@ -431,7 +438,7 @@ def train_one_seed(
     if stop_at_step == 0 and step == 0:
         save_state()  # interruption before the first step (tests compare against this state)
         return {"interrupted": True, "step": 0}
-    tb = _tensorboard(config, seed_dir) if main else None
+    tb = _tensorboard(config, seed_dir, step) if main else None
     bar = _bar(
         config, total_steps, f"seed {seed}", unit="step", initial=step, accelerator=accelerator
     )
@@ -486,7 +493,8 @@ def train_one_seed(
                     steps_file.write(json.dumps(rec) + "\n")
                     steps_file.flush()
                 if tb is not None:
-                    tb.add_scalar("train/loss", rec["loss"], step)
+                    for key in ("loss", "batch_accuracy", "lr", "pairs_per_s"):
+                        tb.add_scalar(f"train/{key}", rec[key], step)
                 bar.update(1)
                 bar.set_postfix(loss=f"{rec['loss']:.3f}", pairs_s=f"{rec['pairs_per_s']:.1f}")
                 is_eval = step % eval_every == 0 or step == total_steps
@@ -612,15 +620,31 @@ def _seed_metrics(rows: list[dict[str, Any]], history: list[dict[str, Any]]) -> 
     return metrics
 
 
-def _tensorboard(config: TrainConfig, seed_dir: Path) -> Any:
+def _tensorboard(config: TrainConfig, seed_dir: Path, step: int) -> Any:
+    """A SummaryWriter for ``seed_dir/tensorboard`` (None when off or not installed).
+
+    ``step`` is where training (re)starts. A fresh start (step 0) deletes event files a discarded
+    earlier attempt left, as steps.jsonl is deleted. A resume writes a restart marker
+    (``purge_step``): TensorBoard then drops the steps an interrupted run logged after its last
+    saved state, which the resumed run logs again; without it every such step would appear twice.
+    """
     if not config.tensorboard:
         return None
     try:
         from torch.utils.tensorboard import SummaryWriter
     except ImportError:
-        print("tensorboard is not installed; --tensorboard ignored", file=sys.stderr)
+        print(
+            "tensorboard is not installed; --tensorboard ignored. Install it with "
+            "`pip install tensorboard` (or `pip install 'supportrm[tensorboard]'`).",
+            file=sys.stderr,
+        )
         return None
-    return SummaryWriter(str(seed_dir / "tensorboard"))
+    log_dir = seed_dir / "tensorboard"
+    if step == 0:
+        for old in log_dir.glob("events.out.tfevents.*"):
+            old.unlink()
+        return SummaryWriter(str(log_dir))
+    return SummaryWriter(str(log_dir), purge_step=step + 1)
 
 
 def _version() -> str:
