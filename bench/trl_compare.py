@@ -159,7 +159,7 @@ def run_trl(
     cfg = RewardConfig(
         output_dir=str(work / "trl-out"),
         per_device_train_batch_size=args.batch_size,
-        learning_rate=args.trl_lr or args.lr,
+        learning_rate=args.trl_lr,
         num_train_epochs=args.epochs,
         max_length=max_length,
         eos_token="[SEP]",
@@ -223,7 +223,7 @@ def run_trl(
         "train_pairs_used": n_used,
         "train_pairs_dropped_longer_than_max_length": len(train) - n_used,
         "freeze_layers": args.trl_freeze_layers,
-        "lr": args.trl_lr or args.lr,
+        "lr": args.trl_lr,
         **summarise(rows),
     }
 
@@ -268,6 +268,7 @@ def main() -> None:
     args.epochs = args.epochs or defaults.epochs
     args.lr = args.lr or defaults.lr
     args.batch_size = args.batch_size or defaults.batch_size
+    args.trl_lr = args.trl_lr or args.lr
     names = ["embedded", "hh"] if args.dataset == "both" else [args.dataset]
     for name in names:
         train, val, data_info = load_split(name, args.n_train, args.n_val)
