@@ -51,6 +51,7 @@ def test_every_section_in_order_in_html_and_md(trained):
     names = [name for _, name in SECTIONS]
     assert names == [
         "Verdict",
+        "Held-out vs. a second source",
         "Data",
         "Method",
         "Results",

@@ -1,4 +1,5 @@
-"""The embedded-dataset generator: determinism, the shipped file, structure and category rules."""
+"""Generator v1 (support-pairs-v1, kept byte-identical): determinism, the shipped file, structure
+and category rules. Generator v2 has tests/test_synth_v2.py."""
 
 from __future__ import annotations
 
@@ -18,8 +19,7 @@ from supportrm.data.embedded import (
     DEFAULT_SEED,
     content_sha256,
     dataset_info,
-    default_dataset_path,
-    load_default,
+    dataset_path,
 )
 from supportrm.data.io import write_pairs
 from supportrm.data.load import load_pairs
@@ -30,10 +30,12 @@ from supportrm.data.synth.industries import INDUSTRIES, INTENT_ITEMS
 from supportrm.data.synth.spec import fill, mentions
 from supportrm.data.synth.voices import VOICES, speak
 
+V1 = "support-pairs-v1"
+
 
 @pytest.fixture(scope="module")
 def shipped() -> list:
-    return load_default()
+    return list(load_pairs(dataset_path(V1)).pairs)
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +62,9 @@ def test_pairs_do_not_depend_on_dataset_size() -> None:
 
 
 def test_shipped_file_regenerates_byte_identical(tmp_path: Path) -> None:
-    info = dataset_info()
+    info = dataset_info(V1)
     assert info["n"] == DEFAULT_N and info["seed"] == DEFAULT_SEED
-    path = default_dataset_path()
+    path = dataset_path(V1)
     assert content_sha256(path) == info["sha256_content"]
     assert hashlib.sha256(path.read_bytes()).hexdigest() == info["sha256_file"]
     out = tmp_path / "regen.jsonl.gz"
@@ -79,7 +81,7 @@ def test_shipped_dataset_counts_and_split(shipped: list) -> None:
 
 
 def test_shipped_file_passes_validation_without_warnings() -> None:
-    res = load_pairs(default_dataset_path())
+    res = load_pairs(dataset_path(V1))
     assert res.n_read == 8000 and not res.skipped and not res.warnings
 
 
@@ -177,14 +179,18 @@ def test_voices_render_the_question(voice: str) -> None:
         assert "jacket" in out.lower()
 
 
-def test_cli_synth_writes_data_and_sidecar(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_cli_synth_writes_data_and_sidecar(tmp_path: Path, version: str) -> None:
     out = tmp_path / "d.jsonl.gz"
-    res = CliRunner().invoke(main, ["data", "synth", "--n", "25", "--seed", "1", "--out", str(out)])
+    args = ["data", "synth", "--n", "25", "--seed", "1", "--version", version, "--out", str(out)]
+    res = CliRunner().invoke(main, args)
     assert res.exit_code == 0, res.output
     assert "wrote 25 pairs" in res.output
     pairs = load_pairs(out).pairs
     assert len(pairs) == 25
+    assert {p.metadata["generator"] for p in pairs} == {f"support-pairs-{version}"}
     side = (tmp_path / "d.json").read_text()
     assert content_sha256(out) in side
+    assert f"--version {version}" in side
     with gzip.open(out, "rt", encoding="utf-8") as fh:
         assert sum(1 for _ in fh) == 25

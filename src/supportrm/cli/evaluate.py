@@ -35,17 +35,36 @@ def eval_cmd(config_file: str | None, **values: Any) -> None:
     from supportrm.evaluate.runs import evaluate_model, format_summary
 
     try:
+        targets = Targets(overall=cfg.target_overall, per_category=cfg.target_category)
         result = evaluate_model(
             cfg.model,
             cfg.data,
             cfg.out,
-            targets=Targets(overall=cfg.target_overall, per_category=cfg.target_category),
+            targets=targets,
             n_bootstrap=cfg.n_bootstrap,
             seed=cfg.bootstrap_seed,
             on_error=cfg.on_error,
         )
     except (FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
+    if cfg.ood_data:
+        from supportrm.evaluate.sources import (
+            evaluate_source,
+            format_sources,
+            headline,
+            resolve_sources,
+        )
+
+        try:
+            sources = {
+                name: evaluate_source(
+                    cfg.model, name, path, Path(cfg.out) / "sources" / name, targets=targets
+                )
+                for name, path in resolve_sources(cfg.ood_data).items()
+            }
+        except (FileNotFoundError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(format_sources({"sources": sources, "headline": headline(sources)}))
     data = result.get("data") or {}
     if data.get("n_skipped"):
         click.echo(

@@ -25,6 +25,11 @@ class EvalConfig(StrictModel):
     out: Path | None = Field(
         None, description="Required. Folder for metrics.json and scores.jsonl."
     )
+    ood_data: list[str] = Field(
+        default_factory=list,
+        description="Second source(s) scored beside --data, each by every seed and the seed "
+        "ensemble (repeatable); 'handwritten' is the shipped hand-written test half.",
+    )
     on_error: Literal["raise", "skip"] = Field(
         "raise", description="Invalid records: stop with every error listed, or skip and count."
     )

@@ -158,10 +158,10 @@ def resolve_checkpoints(model: str | Path) -> dict[int | None, Path]:
     return found
 
 
-def _default_scorer(checkpoint: Path) -> Any:
+def _default_scorer(checkpoint: Path, max_length: int | None = None) -> Any:
     from supportrm.model.scoring import RewardScorer  # heavy (torch): import only when scoring
 
-    return RewardScorer.from_pretrained(checkpoint)
+    return RewardScorer.from_pretrained(checkpoint, max_length=max_length)
 
 
 def evaluate_model(
@@ -175,6 +175,7 @@ def evaluate_model(
     thresholds: Thresholds | None = None,
     scorer_factory: Callable[[Path], Any] | None = None,
     on_error: Literal["raise", "skip"] = "raise",
+    max_length: int | None = None,
 ) -> dict[str, Any]:
     """Score ``data`` with a checkpoint or every seed of a run; write scores and metrics to
     ``out_dir``. With one checkpoint the result is its metrics; with several seeds it is the
@@ -183,6 +184,8 @@ def evaluate_model(
     ``data`` defaults to the run's held-out split (``split/val.jsonl.gz``) when ``model`` is a
     run directory. ``scorer_factory(checkpoint)`` replaces the real scorer (tests): it returns an
     object with ``score_pairs(pairs) -> rows`` (and optionally ``last_stats``) or a callable.
+    ``max_length`` overrides the checkpoint's training ``max_length`` (clamped to the model's
+    positions), e.g. to score a second source with longer conversations without truncating them.
     """
     out_dir = Path(out_dir)
     ckpts = resolve_checkpoints(model)
@@ -195,7 +198,12 @@ def evaluate_model(
     pairs = list(pairs_by_id.values())
     if not pairs:
         raise ValueError(f"{data}: no pairs loaded")
-    factory = scorer_factory or _default_scorer
+    if scorer_factory is not None:
+        factory = scorer_factory
+    elif max_length is None:
+        factory = _default_scorer
+    else:
+        factory = lambda ckpt: _default_scorer(ckpt, max_length)  # noqa: E731
     results: dict[int | None, dict[str, Any]] = {}
     tables: dict[int, ScoreTable] = {}
     for s, ckpt in ckpts.items():

@@ -90,8 +90,13 @@ class RewardScorer:
         if tokenizer.pad_token_id is None:
             ensure_pad_token(tokenizer)
         model = AutoModelForSequenceClassification.from_pretrained(str(path), num_labels=1)
-        if max_length is None:
-            max_length = int(render.get("max_length") or min(tokenizer.model_max_length, 512))
+        trained = int(render.get("max_length") or min(tokenizer.model_max_length, 512))
+        limit = getattr(model.config, "max_position_embeddings", None)
+        # A longer budget than training never truncates more; it is clamped to the positions the
+        # model has (a second source with long conversations is scored without cutting them).
+        max_length = max(trained, max_length) if max_length is not None else trained
+        if limit is not None:
+            max_length = min(max_length, int(limit))
         dev = device or ("cuda" if torch.cuda.is_available() else "cpu")
         module = RewardModule(model).to(dev)
         return cls(module, tokenizer, Renderer(tokenizer, kind, max_length), dev)

@@ -31,9 +31,11 @@ from supportrm.evaluate.metrics import Targets
 from supportrm.evaluate.multiseed import aggregate
 from supportrm.evaluate.runs import evaluate_run, read_history, seed_dirs, write_json
 from supportrm.evaluate.scoretable import NO_CATEGORY, ScoreTable, read_jsonl, read_score_table
+from supportrm.report.sources import read_sources, sources_section
 
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("verdict", "Verdict"),
+    ("sources", "Held-out vs. a second source"),
     ("data", "Data"),
     ("method", "Method"),
     ("results", "Results"),
@@ -454,13 +456,22 @@ def verdict_section(run: RunData) -> dict[str, Any]:
         f"{head}. " + "; ".join(seeds) + f". Mean overall accuracy {pct(o['mean'])} ± "
         f"{pct(o['std'])} (std over seeds); worst seed {agg['worst_seed']['seed']}."
     )
+    passed = bool(v["pass"])
+    sources = read_sources(run.run_dir)
+    if sources:
+        # A pass on the same-source split alone is never the headline: state the bar on every
+        # source, then the held-out details.
+        passed = passed and bool(sources["all_sources_pass"])
+        sentence = f"{'PASS' if passed else 'FAIL'} overall ({sources['headline']}). " + (
+            "Held-out split: " + sentence
+        )
     deg = {
         s: m["degenerate"]["summary"]
         for s, m in run.seed_metrics.items()
         if m.get("degenerate", {}).get("degenerate")
     }
     return {
-        "pass": bool(v["pass"]),
+        "pass": passed,
         "sentence": sentence,
         "bar": bar,
         "seed_lines": lines,
@@ -1020,6 +1031,7 @@ def build_context(
         "run_dir": str(run.run_dir),
         "sections": SECTIONS,
         "verdict": verdict_section(run),
+        "sources": sources_section(run.run_dir, run.agg["verdict"]["targets"]),
         "data": data,
         "method": method_section(run),
         "results": results_section(run, baselines),

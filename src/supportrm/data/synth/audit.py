@@ -232,7 +232,10 @@ def facts_in_prompt(pairs: Sequence[PreferencePair]) -> dict[str, Any]:
         better = p.chosen if worse is p.rejected else p.rejected
         prompt = "\n".join(x.content for x in p.prompt)
         wrong = str(m.get("wrong"))
-        pat = r"(?<![\w$])" + re.escape(wrong) + r"(?!\w)"
+        # A whole number: 14 is not in 140. v1 wrote values as whole words; v2 also writes
+        # ordinals ("the 28th"), so there "28" counts as mentioned in "28th".
+        tail = r"(?!\w)" if m.get("generator") == "support-pairs-v1" else r"(?!\d|[.,]\d)"
+        pat = r"(?<![\w$])" + re.escape(wrong) + tail
         # A borrowed value legitimately occurs elsewhere (in the KB, maybe in the same fact).
         fresh_ok = re.search(pat, prompt) is None and re.search(pat, better) is None
         good = re.search(pat, worse) is not None and (bool(m.get("borrowed_from_kb")) or fresh_ok)
@@ -314,4 +317,71 @@ def token_lengths(pairs: Sequence[PreferencePair], tokenizer: Any) -> dict[str, 
         **{f"p{q}": float(np.percentile(arr, q)) for q in qs},
         "max": int(arr.max()),
         "over_512": int((arr > 512).sum()),
+    }
+
+
+# -- per-category audits (generator v2, issue 9) ------------------------------------------------
+
+#: Bars per category: chosen-longer share, TF-IDF pair and response-only baselines.
+CHOSEN_LONGER_RANGE = (0.40, 0.60)
+TFIDF_PAIR_MAX = 0.70
+RESPONSE_ONLY_MAX = 0.60
+
+
+def changed_spans(a: str, b: str) -> tuple[int, float]:
+    """(number of contiguous word spans that differ, share of the longer reply's words shared)."""
+    import difflib
+
+    wa, wb = words(a), words(b)
+    sm = difflib.SequenceMatcher(a=wa, b=wb, autojunk=False)
+    spans = sum(tag != "equal" for tag, *_ in sm.get_opcodes())
+    shared = sum(n for *_, n in sm.get_matching_blocks())
+    return spans, shared / max(len(wa), len(wb), 1)
+
+
+def minimal_pairs(pairs: Sequence[PreferencePair]) -> dict[str, Any]:
+    """Share of *minimal pairs* per category: the replies differ in at most two contiguous spans
+    and share at least half of the longer reply's words (one claim changed, a step dropped, a
+    sentence repeated, a frame swapped)."""
+    groups: dict[str, list[bool]] = defaultdict(list)
+    for p in pairs:
+        spans, shared = changed_spans(p.chosen, p.rejected)
+        groups[p.category or "(none)"].append(spans <= 2 and shared >= 0.5)
+    per = {c: _frac(sum(v), len(v)) for c, v in sorted(groups.items())}
+    allv = [x for v in groups.values() for x in v]
+    return {"overall": _frac(sum(allv), len(allv)), "per_category": per}
+
+
+def per_category_baselines(
+    train: Sequence[PreferencePair], val: Sequence[PreferencePair], *, seed: int = 0
+) -> dict[str, Any]:
+    """TF-IDF pair and response-only baselines fitted on the whole train split, scored per
+    category of the held-out split, against the per-category bars."""
+    from supportrm.evaluate.baselines import score_deltas, tfidf_deltas
+
+    out: dict[str, Any] = {}
+    for name, with_prompt, bar in (
+        ("tfidf_pair", True, TFIDF_PAIR_MAX),
+        ("tfidf_response", False, RESPONSE_ONLY_MAX),
+    ):
+        d, _ = tfidf_deltas(train, val, with_prompt=with_prompt, seed=seed)
+        res = score_deltas(d, val)
+        cats = {c: round(b["accuracy_ties_half"], 4) for c, b in res["per_category"].items()}
+        out[name] = {
+            "overall": round(res["accuracy_ties_half"], 4),
+            "per_category": cats,
+            "bar": bar,
+            "pass": all(v <= bar for v in cats.values()),
+        }
+    return out
+
+
+def length_bars(pairs: Sequence[PreferencePair]) -> dict[str, Any]:
+    table = length_table(pairs)
+    lo, hi = CHOSEN_LONGER_RANGE
+    per = {c: row["chosen_longer"] for c, row in table["per_category"].items()}
+    return {
+        "per_category": per,
+        "range": list(CHOSEN_LONGER_RANGE),
+        "pass": all(lo <= v <= hi for v in per.values()),
     }

@@ -6,16 +6,14 @@ deterministic and does not depend on Python's hash seed or on the order of gener
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from supportrm.data.schema import DEFAULT_CATEGORIES, Message, PreferencePair
 from supportrm.data.synth import phrases as P
+from supportrm.data.synth.draft import Draft, annotate, stable_hash
 from supportrm.data.synth.industries import INDUSTRIES, INTENT_ITEMS, PRODUCTS, SERVICES
-from supportrm.data.synth.noise import AnnotatorPanel
 from supportrm.data.synth.scenarios import (
     CITIES,
     DECLINE_REASON,
@@ -71,17 +69,6 @@ CONNECTORS: tuple[str, ...] = (
     "Just so you know,",
     "One more thing:",
 )
-
-
-@dataclass
-class Draft:
-    """A pair before annotation: ``better`` is the generator's intended winner."""
-
-    category: str
-    prompt: tuple[Message, ...]
-    better: str
-    worse: str
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- conversation
@@ -514,10 +501,6 @@ BUILDERS: dict[str, Callable[[random.Random, int], Draft]] = {
 # ---------------------------------------------------------------- dataset
 
 
-def _hash(*parts: object) -> str:
-    return hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()
-
-
 def generate_drafts(n: int, seed: int) -> list[Draft]:
     """``n`` drafts, split as evenly as possible over the five categories (category-major order)."""
     cats = DEFAULT_CATEGORIES
@@ -527,50 +510,15 @@ def generate_drafts(n: int, seed: int) -> list[Draft]:
         for i in range(count):
             rng = random.Random(f"{GENERATOR_VERSION}:{seed}:{cat}:{i}")
             d = BUILDERS[cat](rng, i)
-            d.meta["conv_key"] = _hash(seed, cat, i)
+            d.meta["conv_key"] = stable_hash(seed, cat, i)
             drafts.append(d)
     return drafts
-
-
-def annotate(drafts: list[Draft], seed: int) -> list[PreferencePair]:
-    """Simulated panel votes decide the released label; the generator's intent is kept in metadata."""
-    panel = AnnotatorPanel(seed)
-    pairs = []
-    for d in drafts:
-        rng = random.Random(f"votes:{seed}:{d.meta['conv_key']}")
-        vote = panel.vote(d.category, rng)
-        chosen, rejected = (d.better, d.worse) if vote.majority_correct else (d.worse, d.better)
-        meta = dict(d.meta)
-        conv_key = meta.pop("conv_key")
-        meta.update(
-            {
-                "agreement": vote.agreement,
-                "n_annotators": vote.n_annotators,
-                "votes_chosen": vote.votes_for_better
-                if vote.majority_correct
-                else vote.n_annotators - vote.votes_for_better,
-                "generator_preferred": "chosen" if vote.majority_correct else "rejected",
-                "generator": GENERATOR_VERSION,
-            }
-        )
-        pairs.append(
-            PreferencePair(
-                id="sp1-" + _hash("id", conv_key)[:12],
-                prompt=d.prompt,
-                chosen=chosen,
-                rejected=rejected,
-                conversation_id="conv-" + _hash("conv", conv_key)[:12],
-                category=d.category,
-                metadata=meta,
-            )
-        )
-    return pairs
 
 
 def generate(n: int = 8000, seed: int = 0) -> list[PreferencePair]:
     """The dataset: ``n`` labelled pairs in a seeded random order (categories interleaved)."""
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
-    pairs = annotate(generate_drafts(n, seed), seed)
+    pairs = annotate(generate_drafts(n, seed), seed, version=GENERATOR_VERSION, id_prefix="sp1")
     random.Random(f"order:{seed}").shuffle(pairs)
     return pairs
