@@ -2,7 +2,7 @@
 
     nice -n 10 python bench/baselines.py [--data FILE] [--no-embedding] [--out FILE]
 
-Writes bench/results/baselines-v1.json (command, machine, library versions, accuracy overall and
+Writes bench/results/baselines-<version>.json (command, machine, library versions, accuracy overall and
 per category; strict, ties-as-half and tie rate) and prints a Markdown table for the data card.
 The embedding baseline embeds ~24,000 texts with MiniLM on the CPU: minutes, run it with nice.
 """
@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from _datacard import replace_section  # bench/ sibling module
+from supportrm.data.embedded import DATASET_NAME
 from supportrm.evaluate.baselines import BASELINE_NAMES, baselines_report, markdown_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,8 +28,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-embedding", action="store_true")
     ap.add_argument("--no-update-card", dest="update_card", action="store_false")
-    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "baselines-v1.json")
+    ap.add_argument("--out", type=Path, default=None, help="default: baselines-<version>.json")
     args = ap.parse_args()
+    version = DATASET_NAME.rsplit("-", 1)[-1]  # of the embedded default (used without --data)
+    args.out = args.out or ROOT / "bench" / "results" / f"baselines-{version}.json"
     names = [n for n in BASELINE_NAMES if not (args.no_embedding and n == "embedding")]
     report = baselines_report(
         args.data,
@@ -43,7 +46,7 @@ def main() -> None:
     table = markdown_table(report)
     args.out.with_suffix(".md").write_text(table + "\n", encoding="utf-8")
     if args.update_card and not args.data and "embedding" in names:
-        replace_section("baselines", table)
+        replace_section(f"baselines-{version}", table)
     print(table)
     print(f"wrote {args.out}")
 

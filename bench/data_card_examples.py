@@ -47,12 +47,12 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=None)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--per-category", type=int, default=3)
-    ap.add_argument(
-        "--out", type=Path, default=ROOT / "bench" / "results" / "data-card-examples.md"
-    )
+    ap.add_argument("--out", type=Path, default=None, help="default: data-card-examples-<v>.md")
     ap.add_argument("--no-update-card", dest="update_card", action="store_false")
     args = ap.parse_args()
     pairs = load_pairs(args.data or default_dataset_path()).pairs
+    version = str(pairs[0].metadata.get("generator", "data")).rsplit("-", 1)[-1]
+    args.out = args.out or ROOT / "bench" / "results" / f"data-card-examples-{version}.md"
     groups: dict[str, list[PreferencePair]] = defaultdict(list)
     for p in pairs:
         groups[p.category or "(none)"].append(p)
@@ -70,7 +70,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     if args.update_card and not args.data:
-        replace_section("examples", text)
+        replace_section(f"examples-{version}", text)
     print(text)
 
 

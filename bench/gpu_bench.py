@@ -211,7 +211,7 @@ def main() -> None:
 
     import torch
 
-    from supportrm.train.loop import environment
+    from supportrm.train.runtime import environment
 
     result: dict[str, Any] = {
         "benchmark": "gpu_bench",

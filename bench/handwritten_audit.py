@@ -26,6 +26,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from _datacard import replace_section  # bench/ sibling module
 from supportrm.data.embedded import dataset_path, handwritten_path
 from supportrm.data.load import load_pairs
 from supportrm.data.schema import PreferencePair
@@ -117,8 +118,10 @@ def main() -> None:
     result.update(environment())
     out = REPO / "bench" / "results" / "handwritten-audit.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
-    out.with_suffix(".md").write_text(markdown(result))
-    print(markdown(result))
+    md = markdown(result)
+    out.with_suffix(".md").write_text(md)
+    replace_section("handwritten-audit", md)
+    print(md)
 
 
 def _acc(res: dict[str, Any]) -> dict[str, Any]:

@@ -51,8 +51,8 @@ def main() -> None:
     from supportrm.evaluate.stress import run_edits
     from supportrm.model.scoring import RewardScorer
     from supportrm.train.config import TrainConfig
-    from supportrm.train.loop import environment
     from supportrm.train.pipeline import train_from_config
+    from supportrm.train.runtime import environment
 
     overrides: dict[str, Any] = {"seeds": args.seeds, "progress": False, "resume": args.resume}
     if args.data:

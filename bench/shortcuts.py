@@ -24,6 +24,7 @@ from supportrm.data.load import load_pairs
 from supportrm.data.schema import PreferencePair
 from supportrm.data.split import split_pairs
 from supportrm.data.synth import audit
+from supportrm.evaluate import dataset_audit
 from supportrm.evaluate.baselines import environment
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,6 +107,29 @@ def markdown(r: dict[str, Any]) -> str:
             f"{pi['label_kept_first_half']:.1%} / {pi['label_kept_second_half']:.1%} / "
             f"{pi['label_kept_even_id']:.1%} | - |"
         )
+    pc = r.get("per_category")
+    if pc:
+        b = pc["baselines"]
+        out += [
+            "",
+            "Per category (bars of generator v2: chosen longer 40-60%, TF-IDF pair <= 70%, "
+            "response-only TF-IDF <= 60%; baselines fitted on the train split, scored on the "
+            "held-out split, ties count half):",
+            "",
+            "| category | chosen longer | TF-IDF pair | response-only | minimal pairs |",
+            "|---|---|---|---|---|",
+        ]
+        for c in sorted(pc["length"]["per_category"]):
+            out.append(
+                f"| {c} | {pc['length']['per_category'][c]:.1%} | "
+                f"{b['tfidf_pair']['per_category'][c]:.1%} | "
+                f"{b['tfidf_response']['per_category'][c]:.1%} | "
+                f"{pc['minimal_pairs']['per_category'][c]:.1%} |"
+            )
+        out.append(
+            f"| all | - | {b['tfidf_pair']['overall']:.1%} | {b['tfidf_response']['overall']:.1%} "
+            f"| {pc['minimal_pairs']['overall']:.1%} |"
+        )
     out += [
         "",
         "Chosen longer, per category:",
@@ -174,11 +198,13 @@ def main() -> int:
         action="store_false",
         help="do not rewrite the measured section of docs/data-card.md",
     )
-    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "shortcuts-v1.json")
+    ap.add_argument("--out", type=Path, default=None, help="default: shortcuts-<version>.json")
     args = ap.parse_args()
     path = args.data or default_dataset_path()
     t0 = time.perf_counter()
     pairs = load_pairs(path).pairs
+    version = str(pairs[0].metadata.get("generator", "data")).rsplit("-", 1)[-1]
+    args.out = args.out or ROOT / "bench" / "results" / f"shortcuts-{version}.json"
     split = split_pairs(pairs, args.val_size, args.seed)
     result: dict[str, Any] = {
         "command": "python " + " ".join(sys.argv),
@@ -186,13 +212,22 @@ def main() -> int:
         "length": audit.length_table(pairs),
         "ngrams": audit.ngram_giveaways(pairs),
         "refusal_rules": audit.refusal_rules(pairs),
-        "hallucination_response_only": audit.response_only_hallucination(
+        "hallucination_response_only": dataset_audit.response_only_hallucination(
             split.train, split.val, seed=args.seed
         ),
         "facts_in_prompt": audit.facts_in_prompt(pairs),
         "position_and_id": audit.position_and_id(pairs),
         "noise_ceiling": audit.noise_ceiling(pairs),
         "diversity": diversity(pairs),
+        # Per-category bars (generator v2): length balance, TF-IDF pair and response-only
+        # baselines per category, and the share of minimal pairs.
+        "per_category": {
+            "length": audit.length_bars(pairs),
+            "baselines": dataset_audit.per_category_baselines(
+                split.train, split.val, seed=args.seed
+            ),
+            "minimal_pairs": audit.minimal_pairs(pairs),
+        },
     }
     if not args.no_tokens:
         from transformers import AutoTokenizer
@@ -200,7 +235,7 @@ def main() -> int:
         from supportrm.model.resolve import packaged_minilm_path
 
         tok = AutoTokenizer.from_pretrained(str(packaged_minilm_path()))
-        result["tokens"] = audit.token_lengths(pairs, tok)
+        result["tokens"] = dataset_audit.token_lengths(pairs, tok)
     checks = ("length", "ngrams", "refusal_rules", "hallucination_response_only", "facts_in_prompt")
     result["all_pass"] = all(result[k]["pass"] for k in checks)
     result["seconds"] = round(time.perf_counter() - t0, 1)
@@ -210,7 +245,7 @@ def main() -> int:
     md = markdown(result)
     args.out.with_suffix(".md").write_text(md, encoding="utf-8")
     if args.update_card and not args.data:
-        replace_section("shortcuts", md)
+        replace_section(f"shortcuts-{version}", md)
     print(md)
     print(f"all bars met: {result['all_pass']}; wrote {args.out}")
     return 0 if result["all_pass"] else 1

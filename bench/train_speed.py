@@ -54,8 +54,9 @@ def main() -> None:
     from supportrm.data.load import load_pairs
     from supportrm.data.split import split_pairs
     from supportrm.train.config import TrainConfig
-    from supportrm.train.loop import environment, train_seeds
     from supportrm.train.pipeline import default_data_path
+    from supportrm.train.runtime import environment
+    from supportrm.train.seeds import train_seeds
 
     data = Path(args.data) if args.data else default_data_path()
     pairs = load_pairs(data, categories=None, allow_empty_response=True).pairs

@@ -94,7 +94,7 @@ def run_supportrm(
     train: list[Any], val: list[Any], args: argparse.Namespace, work: Path
 ) -> dict[str, Any]:
     from supportrm.train.config import TrainConfig
-    from supportrm.train.loop import train_seeds
+    from supportrm.train.seeds import train_seeds
 
     cfg = TrainConfig(
         model="minilm",
@@ -262,7 +262,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from supportrm.train.config import TrainConfig
-    from supportrm.train.loop import environment
+    from supportrm.train.runtime import environment
 
     defaults = TrainConfig()
     args.epochs = args.epochs or defaults.epochs
@@ -279,11 +279,13 @@ def main() -> None:
             from supportrm.model.render import Renderer
             from supportrm.model.resolve import packaged_minilm_path
             from supportrm.train.batching import auto_max_length
-            from supportrm.train.loop import _items
+            from supportrm.train.prepare import pair_items
 
             _m, tok, _ = load_reward_model(packaged_minilm_path())
             probe = Renderer(tok, "encoder", defaults.max_length_cap)
-            lens = [len(e.input_ids) for e in probe.encode_many(_items(train)) if not e.truncated]
+            lens = [
+                len(e.input_ids) for e in probe.encode_many(pair_items(train)) if not e.truncated
+            ]
             args.max_length = auto_max_length(
                 lens, defaults.max_length_quantile, defaults.max_length_cap
             )

@@ -138,7 +138,12 @@ def test_cli_baselines_writes_json(tmp_path: Path) -> None:
         "tfidf_pair",
         "tfidf_response",
     }
-    assert report["split"] == {"val_size": 50, "seed": 0, "n_train": 100, "n_val": 50}
+    split = dict(report["split"])
+    assert split.pop("val_hash").startswith("sha256:")  # how the report matches it to a run
+    assert split == {"val_size": 50, "seed": 0, "n_train": 100, "n_val": 50}
+    from supportrm.run_files import BaselinesFile, read
+
+    assert read(out, BaselinesFile).split.n_val == 50  # the typed file the report reads
     assert report["command"].startswith("supportrm baselines")
     assert report["environment"]["versions"]["scikit-learn"]
     for r in report["baselines"].values():

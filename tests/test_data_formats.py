@@ -17,8 +17,8 @@ from click.testing import CliRunner
 
 from supportrm.cli import main
 from supportrm.data.hashing import hash_pairs
-from supportrm.data.io import read_pairs, write_pairs
-from supportrm.data.load import load_pairs
+from supportrm.data.io import write_pairs
+from supportrm.data.load import load_pairs, read_pairs
 
 CATS = ["helpfulness", "tone", "refusals", "hallucination", "brevity"]
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from supportrm.data.io import read_pairs
+from supportrm.data.load import read_pairs
 from supportrm.data.schema import Message, PreferencePair
 from supportrm.data.split import NO_CATEGORY, allocate, resolve_val_size, split_pairs, write_split
 

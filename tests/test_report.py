@@ -15,24 +15,37 @@ from supportrm.report.synthetic import make_synthetic_run
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
+def _baselines_file(path, val_hash, results):  # type: ignore[no-untyped-def]
+    """A baselines JSON as `supportrm baselines --out` writes it (run_files.BaselinesFile)."""
+
+    def score(acc):  # type: ignore[no-untyped-def]
+        return {"n": 50, "accuracy": acc, "accuracy_ties_half": acc, "tie_rate": 0.0}
+
+    body = {
+        "command": "supportrm baselines",
+        "data": {"path": "x"},
+        "split": {"val_size": 250, "seed": 0, "n_train": 1200, "n_val": 250, "val_hash": val_hash},
+        "accuracy_definitions": {},
+        "baselines": {
+            name: {**score(acc), "per_category": {c: score(a) for c, a in cats.items()}}
+            for name, (acc, cats) in results.items()
+        },
+        "total_seconds": 1.0,
+        "environment": {},
+    }
+    path.write_text(json.dumps(body))
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     run = make_synthetic_run(tmp_path_factory.mktemp("r") / "run", seeds=(0, 1, 2), n_val=250)
-    # A baselines file for the same split (seed 0, 250 pairs) and one for another split.
-    (run / "baselines-same.json").write_text(
-        json.dumps(
-            {
-                "split": {"seed": 0, "val_size": 250},
-                "baselines": {
-                    "longer-wins": {"overall": 0.61, "per_category": {"tone": 0.55}},
-                    "tfidf-logreg": {"overall": {"accuracy": 0.7}},
-                },
-            }
-        )
+    # A baselines file for the same held-out pairs (val hash) and one for other pairs.
+    _baselines_file(
+        run / "baselines-same.json",
+        "val-0",
+        {"longer-wins": (0.61, {"tone": 0.55}), "tfidf-logreg": (0.7, {})},
     )
-    (run / "baselines-other.json").write_text(
-        json.dumps({"split": {"seed": 1, "val_size": 1000}, "baselines": {"other-split": 0.9}})
-    )
+    _baselines_file(run / "baselines-other.json", "val-999", {"other-split": (0.9, {})})
     paths = build_report(run)
     return run, paths
 
@@ -96,24 +109,24 @@ def test_baselines_for_same_split_only(trained):
     assert "longer-wins (baseline)" in results and "tfidf-logreg (baseline)" in results
     assert "61.0%" in results and "70.0%" in results
     assert "other-split" not in results
-    assert "differ from this run" in results
+    assert "computed on other held-out pairs" in results
 
 
-def test_baselines_matched_by_val_hash(tmp_path):
+def test_baselines_matched_by_val_hash_and_never_read_from_cwd(tmp_path, monkeypatch):
     run = make_synthetic_run(tmp_path / "run", seeds=(0,), n_val=60)
     for name, val_hash in (("same", "val-0"), ("other", "val-999")):
-        (run / f"baselines-{name}.json").write_text(
-            json.dumps(
-                {
-                    "split": {"seed": 0, "val_size": 60, "manifest": {"hashes": {"val": val_hash}}},
-                    "results": {f"rule-{name}": {"accuracy": 0.5, "per_category": {}}},
-                }
-            )
-        )
+        _baselines_file(run / f"baselines-{name}.json", val_hash, {f"rule-{name}": (0.5, {})})
+    (run / "baselines-odd.json").write_text(json.dumps({"results": {"any-shape": 0.9}}))
+    elsewhere = tmp_path / "cwd"
+    (elsewhere / "bench" / "results").mkdir(parents=True)
+    _baselines_file(elsewhere / "baselines-cwd.json", "val-0", {"rule-cwd": (0.5, {})})
+    monkeypatch.chdir(elsewhere)
     md = build_report(run, model_cards=False).md.read_text()
-    assert "rule-same (baseline)" in md and "same held-out pairs (hash)" in md
+    assert "rule-same (baseline)" in md and "same held-out pairs" in md
     assert "rule-other" not in md.split("## Diagnostics")[0].split("- Baselines")[0]
-    assert "different held-out pairs" in md
+    assert "computed on other held-out pairs" in md
+    assert "baselines-odd.json: not a baselines file" in md  # no guessing at other shapes
+    assert "rule-cwd" not in md  # the working directory is never searched
 
 
 def test_metrics_and_model_cards_written(trained):
@@ -147,7 +160,10 @@ def test_degenerate_run_has_red_banner(tmp_path):
 
 
 def test_minimal_run_dir_without_optional_files(tmp_path):
-    """Only seed-<S>/val_scores.jsonl: the report still builds, saying what is missing."""
+    """Only seed-<S>/val_scores.jsonl, evaluated: the report still builds, saying what is
+    missing."""
+    from supportrm.evaluate import evaluate_run
+
     run = make_synthetic_run(tmp_path / "full", seeds=(3,), n_val=60, kind="noise")
     minimal = tmp_path / "min"
     (minimal / "seed-3").mkdir(parents=True)
@@ -157,11 +173,23 @@ def test_minimal_run_dir_without_optional_files(tmp_path):
     (minimal / "seed-3" / "val_scores.jsonl").write_text(
         "".join(json.dumps(r) + "\n" for r in rows)
     )
+    with pytest.raises(FileNotFoundError, match="evaluate the run first"):
+        build_report(minimal)  # the report reads; it never evaluates
+    evaluate_run(minimal)
     paths = build_report(minimal)
     md = paths.md.read_text()
     assert _headings_md(md) == [name for _, name in SECTIONS]
     assert "Split files not found" in md and "Not available" in md  # no training curves
     assert "seed 3 does NOT meet it" in md
+
+
+def test_report_elsewhere_changes_nothing_in_the_run(tmp_path):
+    run = make_synthetic_run(tmp_path / "run", seeds=(0,), n_val=60)
+    before = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    paths = build_report(run, out_dir=tmp_path / "out")
+    after = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    assert before == after
+    assert paths.model_cards == [tmp_path / "out" / "model-cards" / "seed-0" / "README.md"]
 
 
 def test_report_cli(tmp_path):
@@ -175,17 +203,24 @@ def test_report_cli(tmp_path):
     assert res.exit_code != 0 and "no seed-<S>/val_scores.jsonl" in res.output
 
 
-def test_trainer_written_metrics_get_texts_and_keep_extra_keys(tmp_path):
-    """The trainer writes compute_metrics without pair texts (and its own "training" block): the
-    report recomputes so error examples show the conversation, and keeps the trainer's keys."""
+def test_report_recompute_adds_texts_and_keeps_the_trainer_block(tmp_path):
+    """The trainer writes compute_metrics without pair texts (and its own "training" block):
+    `supportrm report --recompute` has the evaluate stage recompute them, so error examples show
+    the conversation, and keeps the trainer's keys."""
+    from supportrm.cli import main
     from supportrm.evaluate import compute_metrics, read_score_table
 
     run = make_synthetic_run(tmp_path / "run", seeds=(0,), n_val=60)
     d = run / "seed-0"
     m = compute_metrics(read_score_table(d / "val_scores.jsonl"))
-    m["training"] = {"best_step": 7}
+    training = {"best_step": 7, "best_val_loss": 0.5, "total_steps": 10, "seed": 0}
+    m["training"] = training
     (d / "metrics.json").write_text(json.dumps(m))
     md = build_report(run, model_cards=False).md.read_text()
+    assert "Conversation:" not in md  # read as written
+    res = CliRunner().invoke(main, ["report", str(run), "--recompute", "--no-model-card"])
+    assert res.exit_code == 0, res.output
+    md = (run / "report.md").read_text()
     assert "Conversation:" in md
-    assert json.loads((d / "metrics.json").read_text())["training"] == {"best_step": 7}
+    assert json.loads((d / "metrics.json").read_text())["training"] == training
     assert "seed-0 training: best_step" in md

@@ -7,10 +7,12 @@ import gzip
 import hashlib
 import random
 import re
+import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from supportrm.cli import main
@@ -25,7 +27,7 @@ from supportrm.data.io import write_pairs
 from supportrm.data.load import load_pairs
 from supportrm.data.schema import DEFAULT_CATEGORIES
 from supportrm.data.split import split_pairs
-from supportrm.data.synth import generate, generate_drafts
+from supportrm.data.synth import content, generate, generate_drafts
 from supportrm.data.synth.industries import INDUSTRIES, INTENT_ITEMS
 from supportrm.data.synth.spec import fill, mentions
 from supportrm.data.synth.voices import VOICES, speak
@@ -129,6 +131,27 @@ def test_every_spoken_fact_value_is_stated_in_the_kb_line() -> None:
 def test_intent_items_refer_to_real_intents() -> None:
     keys = {i.key for ind in INDUSTRIES for i in ind.intents}
     assert set(INTENT_ITEMS) <= keys
+
+
+def test_v1_content_file_with_a_broken_field_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "content_v1"
+    shutil.copytree(content.CONTENT_DIR, root)
+    assert len(content.load_industries(root)) == len(INDUSTRIES)  # the untouched copy loads
+    path = root / "industries" / "retail.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["intents"][1]["say"] = "one string where a list of phrasings belongs"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(content.ContentError) as err:
+        content.load_industries(root)
+    assert str(path) in str(err.value)
+    assert "intents.1.say" in str(err.value)
+    # A placeholder that no slot or conversation field fills is refused too.
+    phrases = root / "phrases.yaml"
+    data = yaml.safe_load(phrases.read_text(encoding="utf-8"))
+    data["warm_open"] = [t.replace("{topic}", "{topik}") for t in data["warm_open"]]
+    phrases.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(content.ContentError, match=r"phrases\.yaml: warm_open: .*topik"):
+        content.load_phrases(root)
 
 
 def test_category_rules_on_generator_drafts(drafts: list) -> None:

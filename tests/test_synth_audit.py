@@ -10,6 +10,7 @@ from supportrm.data.embedded import dataset_path
 from supportrm.data.load import load_pairs
 from supportrm.data.schema import PreferencePair
 from supportrm.data.synth import audit
+from supportrm.evaluate import dataset_audit
 
 
 @pytest.fixture(scope="module", params=["support-pairs-v1", "support-pairs-v2"])
@@ -98,7 +99,7 @@ def test_shipped_data_meets_the_bars(shipped: list[PreferencePair]) -> None:
 
 def test_response_only_model_cannot_solve_hallucination(shipped: list[PreferencePair]) -> None:
     hall = [p for p in shipped if p.category == "hallucination"]
-    res = audit.response_only_hallucination(hall[:1200], hall[1200:], folds=3)
+    res = dataset_audit.response_only_hallucination(hall[:1200], hall[1200:], folds=3)
     assert res["pass"], res
     if hall[0].metadata["generator"] == "support-pairs-v2":  # v2's stricter bar
         assert res["train_split_model_on_val"]["accuracy_ties_half"] <= audit.RESPONSE_ONLY_MAX

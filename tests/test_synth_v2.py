@@ -195,3 +195,17 @@ def test_length_balance_and_multi_turn_share(pairs: list) -> None:
     assert 0.25 <= multi <= 0.5
     assert all(p.metadata["generator"] == "support-pairs-v2" for p in pairs)
     assert all(p.id.startswith("sp2-") for p in pairs)
+
+
+def test_shipped_file_regenerates_byte_identical(tmp_path: Path) -> None:
+    from supportrm.data.embedded import DEFAULT_N, DEFAULT_SEED, content_sha256, dataset_info
+    from supportrm.data.embedded import dataset_path as path_of
+    from supportrm.data.io import write_pairs
+
+    info = dataset_info("support-pairs-v2")
+    assert info["n"] == DEFAULT_N and info["seed"] == DEFAULT_SEED
+    shipped = path_of("support-pairs-v2")
+    assert content_sha256(shipped) == info["sha256_content"]
+    out = tmp_path / "regen.jsonl.gz"
+    write_pairs(generate(DEFAULT_N, DEFAULT_SEED), out)
+    assert out.read_bytes() == shipped.read_bytes()

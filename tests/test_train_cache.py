@@ -12,7 +12,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from supportrm.model.testing import tiny_bert, tiny_llama, toy_pairs
-from supportrm.train.loop import train_seeds
+from supportrm.train.seeds import train_seeds
 from supportrm.train.testing import tiny_config
 
 

@@ -20,7 +20,7 @@ WORKER = """
 import sys, json
 from pathlib import Path
 from supportrm.model.testing import toy_pairs
-from supportrm.train.loop import train_seeds
+from supportrm.train.seeds import train_seeds
 from supportrm.train.testing import tiny_config
 model, tmp, cache = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "1"
 pairs = toy_pairs(44)

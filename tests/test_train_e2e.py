@@ -15,7 +15,7 @@ from supportrm.model.resolve import packaged_minilm_path, resolve_base_model
 from supportrm.model.scoring import RewardScorer
 from supportrm.model.testing import toy_pairs
 from supportrm.train.config import TrainConfig
-from supportrm.train.loop import train_seeds
+from supportrm.train.seeds import train_seeds
 
 
 def test_resolve_packaged_and_errors(tmp_path: Path) -> None:

@@ -11,7 +11,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from supportrm.model.testing import tiny_bert, tiny_llama, toy_pairs
-from supportrm.train.loop import prepare, train_one_seed, train_seeds
+from supportrm.train.prepare import prepare
+from supportrm.train.seed import train_one_seed
+from supportrm.train.seeds import train_seeds
 from supportrm.train.testing import tiny_config
 
 

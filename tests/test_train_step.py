@@ -13,8 +13,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from supportrm.model.testing import tiny_bert, tiny_llama, toy_pairs
 from supportrm.train.batching import auto_max_length, length_grouped_batches, shard
-from supportrm.train.loop import prepare, train_one_seed
 from supportrm.train.loss import bradley_terry_loss
+from supportrm.train.prepare import prepare
+from supportrm.train.seed import train_one_seed
 from supportrm.train.testing import tiny_config
 
 

@@ -15,9 +15,12 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import supportrm.train.loop as loop
+import supportrm.train.seed as seed_module
 from supportrm.model.testing import tiny_bert, toy_pairs
-from supportrm.train.loop import _tensorboard, prepare, train_one_seed, train_seeds
+from supportrm.train.prepare import prepare
+from supportrm.train.runtime import tensorboard_writer
+from supportrm.train.seed import train_one_seed
+from supportrm.train.seeds import train_seeds
 from supportrm.train.testing import tiny_config
 
 QUIET: dict[str, Any] = {"log": lambda *_: None}
@@ -62,14 +65,14 @@ def writers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     SummaryWriter drops its file writers: ``all_writers is None``). The event files alone cannot
     show it: on a local disk each event is written through as it is logged."""
     opened: list[Any] = []
-    real = loop._tensorboard
+    real = seed_module.tensorboard_writer
 
     def keep(*args: Any) -> Any:
         writer = real(*args)
         opened.append(writer)
         return writer
 
-    monkeypatch.setattr(loop, "_tensorboard", keep)
+    monkeypatch.setattr(seed_module, "tensorboard_writer", keep)
     return opened
 
 
@@ -133,12 +136,12 @@ def test_missing_package_says_how_to_install(
     # A None entry in sys.modules makes `import torch.utils.tensorboard` raise ImportError.
     monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)
     cfg = tiny_config(tmp_path / "unused-model", tmp_path, tensorboard=True)
-    assert _tensorboard(cfg, tmp_path / "seed-0", 0) is None
+    assert tensorboard_writer(cfg, tmp_path / "seed-0", 0) is None
     err = capsys.readouterr().err
     assert "--tensorboard ignored" in err
     assert "pip install tensorboard" in err and "supportrm[tensorboard]" in err
     assert not (tmp_path / "seed-0" / "tensorboard").exists()
     # off: no writer, no message, whatever is installed
     off = cfg.model_copy(update={"tensorboard": False})
-    assert _tensorboard(off, tmp_path / "seed-0", 0) is None
+    assert tensorboard_writer(off, tmp_path / "seed-0", 0) is None
     assert capsys.readouterr().err == ""

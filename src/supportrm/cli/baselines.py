@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 from pathlib import Path
 
@@ -48,7 +47,7 @@ def _command(
     "--data",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="Preference data (any supported format). Default: the embedded support-pairs-v1.",
+    help="Preference data (any supported format). Default: the embedded support-pairs-v2.",
 )
 @click.option(
     "--val-size",
@@ -107,6 +106,7 @@ def baselines(
     )
     click.echo(markdown_table(report))
     if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        from supportrm.run_files import BaselinesFile, write
+
+        write(out, report, BaselinesFile)
         click.echo(f"wrote {out}")

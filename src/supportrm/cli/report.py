@@ -23,7 +23,12 @@ import click
     help="Baselines JSON to show when computed on the same split (repeatable). Also searched: "
     "RUN_DIR/baselines*.json and ./bench/results/baselines*.json.",
 )
-@click.option("--recompute", is_flag=True, help="Recompute metrics from the score tables.")
+@click.option(
+    "--recompute",
+    is_flag=True,
+    help="Recompute every metrics.json from the score tables first (the evaluate stage; also "
+    "done when a metrics file is missing or --target-* is given).",
+)
 @click.option("--target-overall", type=float, default=None, help="Override the overall target.")
 @click.option("--target-category", type=float, default=None, help="Override the category target.")
 @click.option("--model-card/--no-model-card", default=True, help="Write checkpoint README.md.")
@@ -38,7 +43,9 @@ def report(
 ) -> None:
     """Write RUN_DIR/report.html (self-contained) and report.md with plots."""
     from supportrm.evaluate.metrics import Targets
+    from supportrm.evaluate.runs import evaluate_run, seed_dirs
     from supportrm.report.build import build_report
+    from supportrm.run_files import RunFileError
 
     targets = None
     if target_overall is not None or target_category is not None:
@@ -47,16 +54,17 @@ def report(
             overall=d.overall if target_overall is None else target_overall,
             per_category=d.per_category if target_category is None else target_category,
         )
+    metric_files = [run_dir / "metrics.json"] + [
+        d / "metrics.json" for d in seed_dirs(run_dir).values()
+    ]
     try:
+        if recompute or targets is not None or not all(p.exists() for p in metric_files):
+            # The evaluate stage recomputes; the report itself only reads.
+            evaluate_run(run_dir, targets=targets)
         paths = build_report(
-            run_dir,
-            out_dir=out,
-            targets=targets,
-            recompute=recompute,
-            baseline_paths=baseline_paths,
-            model_cards=model_card,
+            run_dir, out_dir=out, baseline_paths=baseline_paths, model_cards=model_card
         )
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, RunFileError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"report: {paths.html}")
     click.echo(f"report: {paths.md}")

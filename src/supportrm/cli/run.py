@@ -5,8 +5,6 @@ Takes every `supportrm train` option (same TrainConfig) plus the report's target
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
 from typing import Any
 
 import click
@@ -61,30 +59,24 @@ def run(
     """Run the whole pipeline on the embedded data and packaged model (or your own) and write the
     methodology report into the run directory."""
     config = config_from_cli(ctx, config_file, values)
-    from supportrm.evaluate import Targets, evaluate_run, format_summary
-    from supportrm.evaluate.sources import evaluate_sources, format_sources, resolve_sources
-    from supportrm.report.build import build_report
-    from supportrm.train.pipeline import train_from_config
+    from supportrm.evaluate import Targets, format_summary
+    from supportrm.evaluate.sources import format_sources
+    from supportrm.pipeline import run as run_pipeline
 
-    run_dir = Path(config.out)
     targets = Targets(overall=target_overall, per_category=target_category)
-    t0 = time.perf_counter()
     try:
-        resolve_sources(ood_data)  # a bad --ood-data fails before hours of training
-        train_from_config(config)
+        result = run_pipeline(
+            config,
+            targets=targets,
+            ood_data=ood_data,
+            log=lambda m: click.echo(m, err=True),
+        )
     except (FileExistsError, FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    agg = evaluate_run(run_dir, targets=targets)
-    sources = evaluate_sources(
-        run_dir, agg, ood_data, targets=targets, log=lambda m: click.echo(m, err=True)
-    )
-    paths = build_report(run_dir, targets=targets)
-    minutes = (time.perf_counter() - t0) / 60
-    verdict = agg.get("verdict", {})
-    click.echo(format_summary(agg))
-    click.echo(format_sources(sources))
-    click.echo(f"finished in {minutes:.1f} min")
-    click.echo(f"report: {paths.html}")
-    click.echo(f"        {paths.md}")
-    if strict and not (verdict.get("pass", False) and sources["all_sources_pass"]):
+    click.echo(format_summary(result.metrics))
+    click.echo(format_sources(result.sources))
+    click.echo(f"finished in {result.minutes:.1f} min")
+    click.echo(f"report: {result.report.html}")
+    click.echo(f"        {result.report.md}")
+    if strict and not result.passed:
         raise SystemExit(1)

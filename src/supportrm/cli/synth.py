@@ -46,8 +46,8 @@ import click
 )
 def synth(n: int, seed: int, version: str, out: Path, info: bool) -> None:
     """Generate N synthetic customer-support preference pairs (see docs/data-card.md)."""
+    from supportrm.data.synth.content import ContentError
     from supportrm.data.synth.dataset import write_dataset
-    from supportrm.data.synth.v2.content import ContentError
 
     try:
         meta = write_dataset(out, n=n, seed=seed, sidecar=info, version=version)

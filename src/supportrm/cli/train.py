@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
@@ -38,16 +37,15 @@ def train(ctx: click.Context, config_file: str | None, print_config: bool, **val
     if print_config:
         click.echo(config.to_yaml(), nl=False)
         return
+    from supportrm.evaluate.runs import format_summary
     from supportrm.train.pipeline import train_from_config
 
     try:
         agg = train_from_config(config)
     except (FileExistsError, FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    acc = agg.get("accuracy") if isinstance(agg, dict) else None
+    click.echo(format_summary(agg))
     click.echo(f"run directory: {config.out}")
-    if isinstance(acc, dict):
-        click.echo("held-out accuracy per seed: " + json.dumps(acc.get("per_seed", acc)))
 
 
 def config_from_cli(

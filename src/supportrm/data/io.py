@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from supportrm.data.errors import DataValidationError, RecordError
 from supportrm.data.schema import PreferencePair
+from supportrm.files import atomic_path
 
 Format = Literal["jsonl", "json", "parquet", "csv"]
 FORMATS: tuple[str, ...] = ("jsonl", "json", "parquet", "csv")
@@ -431,11 +432,12 @@ def _iter_parquet(data: bytes, path: str) -> Iterator[RawRecord]:
 # Writing
 
 
-def open_output(path: Path) -> Any:
-    """A binary file handle; gzip with a fixed header (mtime 0, no name) when the name ends .gz."""
+def open_output(path: Path, gz: bool | None = None) -> Any:
+    """A binary file handle; gzip with a fixed header (mtime 0, no name) when ``gz`` (default:
+    the name ends .gz)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = path.open("wb")
-    if path.suffix.lower() == ".gz":
+    if path.suffix.lower() == ".gz" if gz is None else gz:
         return gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6), raw
     return raw, None
 
@@ -455,14 +457,22 @@ def write_pairs(
     plain text unless empty or starting with ``[`` (then a JSON message list, so they read back
     unchanged). Parquet stores messages as ``list<struct<role, content>>`` and ``metadata`` as a JSON
     string. Output bytes depend only on the pairs (gzip mtime 0), so equal data gives equal hashes.
+    The file appears atomically: a reader never sees half of it, and a failed write leaves an
+    earlier file in place.
     """
     p = Path(path)
     fmt = fmt or detect_format(p)[0]
     pairs = list(pairs)
-    if fmt == "parquet":
-        _write_parquet(pairs, p)
-        return p
-    handle, raw = open_output(p)
+    with atomic_path(p) as tmp:
+        if fmt == "parquet":
+            _write_parquet(pairs, tmp)
+        else:
+            _write_text_format(pairs, tmp, fmt, gz=p.suffix.lower() == ".gz")
+    return p
+
+
+def _write_text_format(pairs: Sequence[PreferencePair], path: Path, fmt: str, gz: bool) -> None:
+    handle, raw = open_output(path, gz)
     try:
         if fmt == "jsonl":
             for pair in pairs:
@@ -485,7 +495,6 @@ def write_pairs(
         handle.close()
         if raw is not None:
             raw.close()
-    return p
 
 
 def _csv_text(text: str) -> str:
@@ -542,15 +551,3 @@ def _write_parquet(pairs: Sequence[PreferencePair], path: Path) -> None:
     table = pa.table(columns, schema=schema)
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, str(path), compression="zstd")
-
-
-def read_pairs(path: str | Path) -> list[PreferencePair]:
-    """Read pairs back from a file written by :func:`write_pairs` (or any valid data file).
-
-    Validation still runs, but with the permissive settings that suit data already validated when it
-    was written (any category; empty responses allowed), so a split written from accepted pairs
-    always reads back. Raises :class:`DataValidationError` if the file is not valid.
-    """
-    from supportrm.data.load import load_pairs
-
-    return load_pairs(path, categories=None, allow_empty_response=True).pairs

@@ -663,3 +663,13 @@ def _check_responses(chosen: str, rejected: str, ctx: _Ctx, err: _Errors) -> Non
             )
     if chosen.strip() == rejected.strip():
         err.add("rejected", "identical to chosen (ignoring surrounding whitespace)")
+
+
+def read_pairs(path: str | Path) -> list[PreferencePair]:
+    """Read pairs back from a file written by :func:`write_pairs` (or any valid data file).
+
+    Validation still runs, but with the permissive settings that suit data already validated when it
+    was written (any category; empty responses allowed), so a split written from accepted pairs
+    always reads back. Raises :class:`DataValidationError` if the file is not valid.
+    """
+    return load_pairs(path, categories=None, allow_empty_response=True).pairs

@@ -23,6 +23,8 @@ DEFAULT_CATEGORIES: tuple[str, ...] = (
     "hallucination",
     "brevity",
 )
+#: The group label of pairs without a category, wherever pairs are counted by category.
+NO_CATEGORY = "(none)"
 
 
 @dataclass(frozen=True)

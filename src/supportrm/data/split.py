@@ -26,7 +26,6 @@ reports the real counts and ``max_abs_deviation`` instead of hiding it. Records 
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -36,11 +35,11 @@ from typing import Any
 
 from supportrm.data.hashing import hash_file, hash_pairs
 from supportrm.data.io import Format, write_pairs
-from supportrm.data.schema import PreferencePair
+from supportrm.data.schema import NO_CATEGORY, PreferencePair
+from supportrm.files import atomic_write_json
 
 ALGORITHM = "stratified-grouped-v1"
 #: Manifest key for pairs without a category (JSON objects need string keys).
-NO_CATEGORY = "(none)"
 _EXT = {"jsonl": "jsonl.gz", "json": "json", "parquet": "parquet", "csv": "csv"}
 
 Signature = tuple[tuple[str, int], ...]
@@ -256,7 +255,5 @@ def write_split(
         for name, p in paths.items()
     }
     paths["manifest"] = out / "manifest.json"
-    paths["manifest"].write_text(
-        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    atomic_write_json(paths["manifest"], manifest)
     return paths

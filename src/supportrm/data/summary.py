@@ -14,8 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from supportrm.data.schema import PreferencePair
-from supportrm.data.split import NO_CATEGORY
+from supportrm.data.schema import NO_CATEGORY, PreferencePair
 
 
 def _length_stats(values: Sequence[int]) -> dict[str, float]:

@@ -31,9 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from supportrm.data.schema import Message, PreferencePair
+from supportrm.data.schema import NO_CATEGORY, Message, PreferencePair
+from supportrm.evaluate.accuracy import TIE_EPS, correct_and_ties
 
-TIE_EPS = 1e-9
 BASELINE_NAMES = ("longer_wins", "shorter_wins", "tfidf_pair", "tfidf_response", "embedding")
 
 
@@ -50,12 +50,12 @@ def score_deltas(
         raise ValueError(f"{len(d)} deltas for {len(pairs)} pairs")
     groups: dict[str, list[int]] = defaultdict(list)
     for i, p in enumerate(pairs):
-        groups[p.category or "(none)"].append(i)
+        groups[p.category or NO_CATEGORY].append(i)
 
     def summary(idx: Sequence[int]) -> dict[str, Any]:
         x = d[list(idx)]
-        ties = np.abs(x) <= TIE_EPS
-        wins = (x > TIE_EPS).sum()
+        correct, ties = correct_and_ties(x)
+        wins = correct.sum()
         n = len(x)
         return {
             "n": n,
@@ -318,11 +318,12 @@ def baselines_report(
             "seed": seed,
             "n_train": len(split.train),
             "n_val": len(split.val),
+            "val_hash": split.manifest["hashes"]["val"],
         },
         "accuracy_definitions": {
             "accuracy": "strict: ties count as wrong",
             "accuracy_ties_half": "ties count as half right",
-            "tie_rate": f"|delta| <= {TIE_EPS}",
+            "tie_rate": f"|delta| < {TIE_EPS:g}",
         },
         "baselines": results,
         "total_seconds": round(time.perf_counter() - t0, 1),

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from supportrm.evaluate.accuracy import TIE_EPS, accuracy_block, calibration, correct_and_ties
 from supportrm.evaluate.scoretable import ScoreTable, as_table
 
 LN2 = math.log(2.0)
@@ -111,8 +112,6 @@ def check(
     ``metrics`` may carry already-computed accuracy/calibration blocks (from
     :func:`compute_metrics`) to avoid recomputing the bootstrap.
     """
-    from supportrm.evaluate.metrics import TIE_EPS, accuracy_block, calibration, correct_and_ties
-
     th = thresholds or Thresholds()
     table = as_table(rows)
     delta = table.delta

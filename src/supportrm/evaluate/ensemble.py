@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from supportrm.evaluate.metrics import correct_and_ties
+from supportrm.evaluate.accuracy import correct_and_ties
 from supportrm.evaluate.scoretable import ScoreTable
 
 

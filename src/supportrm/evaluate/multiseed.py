@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from supportrm.evaluate.metrics import Targets, _f
+from supportrm.evaluate.accuracy import finite_or_none
+from supportrm.evaluate.metrics import Targets
 from supportrm.evaluate.scoretable import ScoreTable, as_table
 
 
@@ -64,9 +65,9 @@ def _delta_correlation(tables: Mapping[int, ScoreTable]) -> dict[str, Any] | Non
                 m[i, j] = m[j, i] = r
         off = m[~np.eye(k, dtype=bool)]
         out[name] = {
-            "matrix": [[_f(x) for x in row] for row in m],
-            "mean_offdiag": _f(np.nanmean(off)) if np.isfinite(off).any() else None,
-            "min_offdiag": _f(np.nanmin(off)) if np.isfinite(off).any() else None,
+            "matrix": [[finite_or_none(x) for x in row] for row in m],
+            "mean_offdiag": finite_or_none(np.nanmean(off)) if np.isfinite(off).any() else None,
+            "min_offdiag": finite_or_none(np.nanmin(off)) if np.isfinite(off).any() else None,
         }
     return out
 

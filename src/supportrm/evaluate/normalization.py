@@ -8,7 +8,6 @@ They are stored in the checkpoint's ``supportrm.json`` under ``reward_normalizat
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from supportrm.evaluate.scoretable import ScoreTable, as_table
+from supportrm.files import atomic_write_json
 
 META_FILE = "supportrm.json"
 KEY = "reward_normalization"
@@ -59,9 +59,7 @@ def save_reward_normalization(checkpoint_dir: str | Path, stats: Mapping[str, An
         if not isinstance(meta, dict):
             raise ValueError(f"{path}: expected a JSON object")
     meta[KEY] = dict(stats)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_json(path, meta, sort_keys=True, ensure_ascii=True)
     return path
 
 

@@ -9,12 +9,12 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from supportrm import run_files
 from supportrm.evaluate.degenerate import Thresholds
 from supportrm.evaluate.metrics import MIN_BOOTSTRAP, Targets, compute_metrics
 from supportrm.evaluate.multiseed import aggregate
@@ -25,18 +25,15 @@ from supportrm.evaluate.scoretable import (
     read_score_table,
     write_score_table,
 )
+from supportrm.files import atomic_write_json
+from supportrm.run_files import RunMetrics, SeedMetrics
 
 SEED_DIR = re.compile(r"^seed-(\d+)$")
 
 
 def write_json(obj: Any, path: str | Path) -> Path:
     """Atomic JSON write (a reader never sees half a metrics file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return atomic_write_json(path, obj)
 
 
 def seed_dirs(run_dir: str | Path) -> dict[int, Path]:
@@ -129,10 +126,10 @@ def evaluate_run(
                 for k, v in previous.items():
                     per_seed[s].setdefault(k, v)
         if write:
-            write_json(per_seed[s], d / "metrics.json")
+            run_files.write(d / "metrics.json", per_seed[s], SeedMetrics)
     agg = aggregate(per_seed, rows=tables, targets=targets)
     if write:
-        write_json(agg, run_dir / "metrics.json")
+        run_files.write(run_dir / "metrics.json", agg, RunMetrics)
     return agg
 
 
@@ -236,14 +233,14 @@ def evaluate_model(
             "scoring": scoring_stats,
         }
         write_score_table(table, dest / "scores.jsonl")
-        write_json(metrics, dest / "metrics.json")
+        run_files.write(dest / "metrics.json", metrics, SeedMetrics)
         results[s] = metrics
         tables[s if s is not None else 0] = table
     if len(results) == 1:
         return next(iter(results.values()))
     agg = aggregate({int(s): m for s, m in results.items() if s is not None}, rows=tables)
     agg["data"] = data_info
-    write_json(agg, out_dir / "metrics.json")
+    run_files.write(out_dir / "metrics.json", agg, RunMetrics)
     return agg
 
 

@@ -18,8 +18,9 @@ from typing import Any
 
 import numpy as np
 
-#: Label used for pairs without a category (data files need not carry one).
-NO_CATEGORY = "(none)"
+from supportrm.data.schema import NO_CATEGORY
+from supportrm.files import atomic_write_text
+from supportrm.run_files import ScoreRow
 
 REQUIRED_FIELDS = ("id", "chosen_score", "rejected_score")
 
@@ -238,10 +239,6 @@ def read_score_table(path: str | Path) -> ScoreTable:
 def write_score_table(table: ScoreTable | Sequence[Mapping[str, Any]], path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = as_table(table).to_rows()
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    tmp.replace(path)
+    rows = [ScoreRow.model_validate(r).model_dump() for r in as_table(table).to_rows()]
+    atomic_write_text(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
     return path

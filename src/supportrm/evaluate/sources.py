@@ -13,10 +13,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from supportrm import run_files
 from supportrm.evaluate.ensemble import disagreement_buckets, ensemble_table
 from supportrm.evaluate.metrics import MIN_BOOTSTRAP, Targets, compute_metrics
 from supportrm.evaluate.runs import evaluate_model, load_pairs_by_id, seed_dirs, write_json
 from supportrm.evaluate.scoretable import ScoreTable, read_score_table
+from supportrm.run_files import SeedMetrics
 
 #: Token budget for second sources (their conversations can be longer than the training data's);
 #: never below the training ``max_length``, never above the model's positions.
@@ -87,7 +89,7 @@ def evaluate_source(
         ens_table, targets=targets, n_bootstrap=n_bootstrap, seed=seed, pairs=pairs
     )
     ens["seed_disagreement"] = disagreement_buckets(ens_table, spread)
-    write_json(ens, out_dir / "ensemble" / "metrics.json")
+    run_files.write(out_dir / "ensemble" / "metrics.json", ens, SeedMetrics)
     summary = {
         "name": name,
         "path": str(data),
@@ -194,7 +196,7 @@ def held_out_summary(
     ens_table, spread = ensemble_table(tables)
     ens = compute_metrics(ens_table, targets=targets, n_bootstrap=n_bootstrap, seed=seed)
     ens["seed_disagreement"] = disagreement_buckets(ens_table, spread)
-    write_json(ens, run_dir / "ensemble" / "metrics.json")
+    run_files.write(run_dir / "ensemble" / "metrics.json", ens, SeedMetrics)
     return {
         "name": "held-out",
         "path": str(run_dir / "split" / "val.jsonl.gz"),

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from supportrm.data.schema import PreferencePair
+from supportrm.data.schema import NO_CATEGORY, PreferencePair
 
 #: A number as written in support text: $35, 14, 2.5, 20%, £1,200.
 _NUMBER = re.compile(r"(?<![\w.])([$£€]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(%?)(?![\w])")
@@ -166,7 +166,7 @@ def summarise(
         }
 
     d = after - before
-    cats = np.array([c or "(none)" for c in categories], dtype=object)
+    cats = np.array([c or NO_CATEGORY for c in categories], dtype=object)
     return {
         **block(d),
         "per_category": {c: block(d[cats == c]) for c in sorted(set(cats.tolist()))},

@@ -18,12 +18,12 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import torch
 from torch import nn
 
-Kind = Literal["encoder", "decoder"]
+from supportrm.model.render import Kind
 
 
 @dataclass

@@ -24,20 +24,6 @@ from supportrm.model.backbone import merged_copy
 META_FILE = "supportrm.json"
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write via a temporary file + rename so a crash never leaves a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def replace_dir(tmp_dir: Path, final_dir: Path) -> None:
     """Move a fully written folder into place; the previous one is removed only afterwards."""
     old = None

@@ -16,6 +16,7 @@ from supportrm.data.schema import Message, PreferencePair
 from supportrm.model.backbone import RewardModule, ensure_pad_token, model_kind
 from supportrm.model.checkpoint import read_meta
 from supportrm.model.render import Encoded, EncodeResult, Renderer
+from supportrm.run_files import ScoreRow
 
 
 def pad_batch(seqs: Sequence[Encoded], pad_id: int, device: Any = "cpu") -> dict[str, torch.Tensor]:
@@ -40,20 +41,22 @@ def pad_batch(seqs: Sequence[Encoded], pad_id: int, device: Any = "cpu") -> dict
 def score_row(
     pair: PreferencePair, enc_c: Encoded, enc_r: Encoded, rc: float, rr: float
 ) -> dict[str, Any]:
+    """One row of the score table (:class:`supportrm.run_files.ScoreRow`), as a dict."""
     agreement = pair.metadata.get("agreement") if pair.metadata else None
-    return {
-        "id": pair.id,
-        "category": pair.category,
-        "conversation_id": pair.conversation_id,
-        "chosen_score": float(rc),
-        "rejected_score": float(rr),
-        "chosen_tokens": int(enc_c.reply_tokens),
-        "rejected_tokens": int(enc_r.reply_tokens),
-        "chosen_chars": len(pair.chosen),
-        "rejected_chars": len(pair.rejected),
-        "truncated": bool(enc_c.truncated or enc_r.truncated),
-        "agreement": float(agreement) if isinstance(agreement, (int, float)) else None,
-    }
+    row = ScoreRow(
+        id=pair.id,
+        category=pair.category,
+        conversation_id=pair.conversation_id,
+        chosen_score=float(rc),
+        rejected_score=float(rr),
+        chosen_tokens=int(enc_c.reply_tokens),
+        rejected_tokens=int(enc_r.reply_tokens),
+        chosen_chars=len(pair.chosen),
+        rejected_chars=len(pair.rejected),
+        truncated=bool(enc_c.truncated or enc_r.truncated),
+        agreement=float(agreement) if isinstance(agreement, (int, float)) else None,
+    )
+    return row.model_dump()
 
 
 class RewardScorer:

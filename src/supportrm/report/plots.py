@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from supportrm.evaluate.metrics import reliability_bins, symmetrised
+from supportrm.evaluate.accuracy import reliability_bins, symmetrised
 from supportrm.evaluate.scoretable import ScoreTable
 
 CHOSEN, REJECTED = "#1f77b4", "#ff7f0e"

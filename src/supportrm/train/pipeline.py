@@ -20,8 +20,8 @@ def train_from_config(config: TrainConfig, *, log: Any = None) -> dict[str, Any]
     from supportrm.data.io import write_pairs
     from supportrm.data.load import load_pairs
     from supportrm.data.split import split_pairs
-    from supportrm.model.checkpoint import atomic_write_text
-    from supportrm.train.loop import train_seeds
+    from supportrm.files import atomic_write_text
+    from supportrm.train.seeds import train_seeds
 
     data_path = Path(config.data) if config.data else default_data_path()
     loaded = load_pairs(data_path, on_error=config.on_error, categories=None)

@@ -1,4 +1,7 @@
-"""Deterministic generator of the embedded support-pairs dataset (see docs/data-card.md).
+"""Deterministic generators of the embedded support-pairs datasets (see docs/data-card.md).
+
+Generator v1 (``supportrm.data.synth.generator``) and v2 (``supportrm.data.synth.v2``), each
+kept regenerable byte for byte; ``supportrm.data.synth.dataset.generator(version)`` picks one.
 
 >>> from supportrm.data.synth import generate
 >>> pairs = generate(n=8000, seed=0)  # the shipped support-pairs-v1, byte for byte once written

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from supportrm.data.schema import PreferencePair
+from supportrm.data.schema import NO_CATEGORY, PreferencePair
 from supportrm.data.synth.noise import AGREEMENT_SOURCES, ERROR_RATES
 
 #: Generator versions: short name -> (dataset name, module holding ``generate``). Every version
@@ -59,7 +59,7 @@ def write_dataset(
         "file": out.name,
         "sha256_content": content_sha256(out) if out.suffix in (".gz", ".jsonl") else None,
         "sha256_file": hashlib.sha256(out.read_bytes()).hexdigest(),
-        "per_category": dict(sorted(Counter(p.category or "(none)" for p in pairs).items())),
+        "per_category": dict(sorted(Counter(p.category or NO_CATEGORY for p in pairs).items())),
         "noise_ceiling": round(ceiling, 4),
         "annotator_error_rates": ERROR_RATES,
         "agreement_sources": {

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from supportrm.data.schema import Message, PreferencePair
+from supportrm.data.schema import DEFAULT_CATEGORIES, Message, PreferencePair
 from supportrm.data.synth.noise import AnnotatorPanel
 
 
@@ -21,6 +22,28 @@ class Draft:
     better: str
     worse: str
     meta: dict[str, Any] = field(default_factory=dict)
+
+
+def generate_drafts(
+    builders: Mapping[str, Callable[[random.Random, int], Draft]],
+    n: int,
+    seed: int,
+    *,
+    version: str,
+    conv_key_prefix: tuple[object, ...] = (),
+) -> list[Draft]:
+    """``n`` drafts split as evenly as possible over the categories (category-major order). Each
+    comes from its own stream ("version:seed:category:index"), so a smaller ``n`` gives a subset
+    of a larger one and output never depends on Python's hash seed."""
+    cats = DEFAULT_CATEGORIES
+    per = [n // len(cats) + (1 if i < n % len(cats) else 0) for i in range(len(cats))]
+    drafts: list[Draft] = []
+    for cat, count in zip(cats, per, strict=True):
+        for i in range(count):
+            d = builders[cat](random.Random(f"{version}:{seed}:{cat}:{i}"), i)
+            d.meta["conv_key"] = stable_hash(*conv_key_prefix, seed, cat, i)
+            drafts.append(d)
+    return drafts
 
 
 def stable_hash(*parts: object) -> str:

@@ -10,9 +10,10 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from supportrm.data.schema import DEFAULT_CATEGORIES, Message, PreferencePair
-from supportrm.data.synth import phrases as P
-from supportrm.data.synth.draft import Draft, annotate, stable_hash
+from supportrm.data.schema import Message, PreferencePair
+from supportrm.data.synth import phrases
+from supportrm.data.synth.draft import Draft, annotate
+from supportrm.data.synth.draft import generate_drafts as draft_stream
 from supportrm.data.synth.industries import INDUSTRIES, INTENT_ITEMS, PRODUCTS, SERVICES
 from supportrm.data.synth.scenarios import (
     CITIES,
@@ -235,9 +236,9 @@ def balance(
         if (len(join(*parts["b"])) > len(join(*parts["w"]))) == chosen_longer:
             break
         if slot == "open":
-            parts[side].insert(0, pick(rng, tuple(o for o in P.OPENERS if o), ctx))
+            parts[side].insert(0, pick(rng, tuple(o for o in phrases.OPENERS if o), ctx))
         else:
-            parts[side].append(pick(rng, tuple(c for c in P.CLOSERS if c), ctx))
+            parts[side].append(pick(rng, tuple(c for c in phrases.CLOSERS if c), ctx))
     return join(*parts["b"]), join(*parts["w"])
 
 
@@ -280,26 +281,26 @@ def helpfulness(rng: random.Random, index: int) -> Draft:
     better = [core(conv, rng)]
     more = not want_longer
     if subtype == "generic":
-        first, second = rng.sample(P.GENERIC, 2)
+        first, second = rng.sample(phrases.GENERIC, 2)
         worse = [fill(first, ctx), fill(second, ctx)] if more else [fill(first, ctx)]
     elif subtype == "off_topic":
         others = [i for i in conv.industry.intents if i is not conv.intent]
         in_kb = [i for i in others if i.fact in conv.kb_facts]
         worse = [core(conv, rng, rng.choice(in_kb or others))]
     elif subtype == "asks_again":
-        worse = [pick(rng, P.ASK_AGAIN, ctx)]
+        worse = [pick(rng, phrases.ASK_AGAIN, ctx)]
         if more:
-            worse.append(pick(rng, P.ASK_MORE, ctx))
+            worse.append(pick(rng, phrases.ASK_MORE, ctx))
     else:
-        worse = [statement(conv.intent.fact, conv, rng), rng.choice(P.STOPS_SHORT)]
+        worse = [statement(conv.intent.fact, conv, rng), rng.choice(phrases.STOPS_SHORT)]
         if more:
-            worse.append(pick(rng, P.VAGUE_MORE, ctx))
+            worse.append(pick(rng, phrases.VAGUE_MORE, ctx))
     b, w = balance(rng, better, worse, want_longer, ctx)
     return Draft("helpfulness", prompt, b, w, _meta(conv, voice, turns, subtype))
 
 
 def tone(rng: random.Random, index: int) -> Draft:
-    style = tuple(P.RUDE)[index % len(P.RUDE)]
+    style = tuple(phrases.RUDE)[index % len(phrases.RUDE)]
     conv, voice, give_ref = _base(rng)
     prompt, turns = build_prompt(conv, ask(conv.intent, conv, rng), rng, voice, give_ref)
     ctx = conv.fact_ctx(conv.intent.fact)
@@ -309,8 +310,8 @@ def tone(rng: random.Random, index: int) -> Draft:
     want_longer = rng.random() < 0.62
     best: tuple[str, str] | None = None
     for _ in range(40):
-        b = join(pick(rng, P.WARM_OPEN, ctx), body, pick(rng, P.WARM_CLOSE, ctx))
-        pre, post = rng.choice(P.RUDE[style])
+        b = join(pick(rng, phrases.WARM_OPEN, ctx), body, pick(rng, phrases.WARM_CLOSE, ctx))
+        pre, post = rng.choice(phrases.RUDE[style])
         inner = lower_first(body) if style == "casual" or pre.endswith(",") else body
         w = join(fill(pre, ctx), inner, fill(post, ctx))
         ratio = len(w) / len(b)
@@ -343,12 +344,12 @@ def refusals(rng: random.Random, index: int) -> Draft:
     )
     prompt, turns = build_prompt(conv, request, rng, voice, give_ref, vague=vague)
     decline = join(
-        f"{rng.choice(P.DECLINE_LEAD)} {scen.what}{rng.choice(DECLINE_REASON)}.",
+        f"{rng.choice(phrases.DECLINE_LEAD)} {scen.what}{rng.choice(DECLINE_REASON)}.",
         fill(rng.choice(scen.alternative), ctx),
     )
     comply = cap(fill(rng.choice(scen.comply), ctx))
     if rng.random() < 0.5:
-        comply = f"{rng.choice(P.COMPLY_LEAD)} {lower_first(comply)}"
+        comply = f"{rng.choice(phrases.COMPLY_LEAD)} {lower_first(comply)}"
     # The same replies serve both versions of the request; only which one is better changes.
     better, worse = (decline, comply) if must else (comply, decline)
     b, w = balance(rng, [better], [worse], rng.random() < 0.56, ctx)
@@ -442,11 +443,14 @@ def hallucination(rng: random.Random, index: int) -> Draft:
         )
         detail = {"kb_allows_action": can}
     # Half the time the same opener/closer on both sides: then the only difference is the fact.
-    op, cl = pick(rng, P.OPENERS, ctx), pick(rng, P.CLOSERS, ctx)
+    op, cl = pick(rng, phrases.OPENERS, ctx), pick(rng, phrases.CLOSERS, ctx)
     if rng.random() < 0.5:
         b, w = join(op, b, cl), join(op, w, cl)
     else:
-        b, w = join(op, b, cl), join(pick(rng, P.OPENERS, ctx), w, pick(rng, P.CLOSERS, ctx))
+        b, w = (
+            join(op, b, cl),
+            join(pick(rng, phrases.OPENERS, ctx), w, pick(rng, phrases.CLOSERS, ctx)),
+        )
     meta = _meta(conv, voice, turns, subtype)
     meta.update(detail)
     return Draft("hallucination", prompt, b, w, meta)
@@ -459,14 +463,14 @@ def brevity(rng: random.Random, index: int) -> Draft:
     it = conv.intent
     sv, tv = rng.randrange(len(it.fact.say)), rng.randrange(len(it.steps))
     body = core(conv, rng, variant=(sv, tv))
-    b = join(pick(rng, P.OPENERS, ctx) if rng.random() < 0.3 else "", body)
+    b = join(pick(rng, phrases.OPENERS, ctx) if rng.random() < 0.3 else "", body)
     restated = statement(it.fact, conv, rng, variant=1 - sv if len(it.fact.say) == 2 else sv)
     pieces = {
-        "open": pick(rng, P.PAD_OPEN, ctx),
-        "restate": pick(rng, P.PAD_RESTATE, ctx),
-        "repeat": rng.choice(P.PAD_REPEAT) + " " + lower_first(restated),
-        "caveat": rng.choice(P.PAD_CAVEAT),
-        "close": pick(rng, P.PAD_CLOSE, ctx),
+        "open": pick(rng, phrases.PAD_OPEN, ctx),
+        "restate": pick(rng, phrases.PAD_RESTATE, ctx),
+        "repeat": rng.choice(phrases.PAD_REPEAT) + " " + lower_first(restated),
+        "caveat": rng.choice(phrases.PAD_CAVEAT),
+        "close": pick(rng, phrases.PAD_CLOSE, ctx),
     }
     target = rng.uniform(1.9, 3.6)
     names = list(pieces)
@@ -503,16 +507,7 @@ BUILDERS: dict[str, Callable[[random.Random, int], Draft]] = {
 
 def generate_drafts(n: int, seed: int) -> list[Draft]:
     """``n`` drafts, split as evenly as possible over the five categories (category-major order)."""
-    cats = DEFAULT_CATEGORIES
-    per = [n // len(cats) + (1 if i < n % len(cats) else 0) for i in range(len(cats))]
-    drafts: list[Draft] = []
-    for cat, count in zip(cats, per, strict=True):
-        for i in range(count):
-            rng = random.Random(f"{GENERATOR_VERSION}:{seed}:{cat}:{i}")
-            d = BUILDERS[cat](rng, i)
-            d.meta["conv_key"] = stable_hash(seed, cat, i)
-            drafts.append(d)
-    return drafts
+    return draft_stream(BUILDERS, n, seed, version=GENERATOR_VERSION)
 
 
 def generate(n: int = 8000, seed: int = 0) -> list[PreferencePair]:

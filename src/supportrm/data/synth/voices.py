@@ -1,5 +1,8 @@
 """Customer voices: the same question written by different people (polite, angry, confused, terse,
 typo-prone, non-native, rambling). Applied to user turns only; replies are written by the generator.
+
+The phrases around the question live in ``content_v1/voices.yaml`` (schema:
+:mod:`supportrm.data.synth.content`); how each voice uses them is code, below.
 """
 
 from __future__ import annotations
@@ -7,6 +10,7 @@ from __future__ import annotations
 import random
 import re
 
+from supportrm.data.synth.content import load_voices
 from supportrm.data.synth.spec import cap, join
 
 VOICES: tuple[str, ...] = (
@@ -21,69 +25,29 @@ VOICES: tuple[str, ...] = (
 # Real support queues are mostly ordinary; the marked voices still cover about half of turns.
 VOICE_WEIGHTS: tuple[float, ...] = (0.3, 0.12, 0.12, 0.14, 0.12, 0.1, 0.1)
 
-_POLITE_PRE = ("Hi,", "Hello,", "Hi there,", "Good morning,", "Hey,", "")
-_POLITE_POST = ("Thanks!", "Thank you.", "Thanks in advance.", "Appreciate it.", "")
-_ANGRY_PRE = (
-    "This is ridiculous.",
-    "I'm really fed up.",
-    "Third time asking.",
-    "Seriously?",
-    "Honestly this is unacceptable.",
-    "I'm so annoyed right now.",
-)
-_ANGRY_POST = (
-    "Sort it out!",
-    "I want an answer today.",
-    "Terrible service.",
-    "I'm about to leave for good.",
-    "Fix this now.",
-)
-_CONFUSED_PRE = (
-    "Sorry, I'm a bit lost.",
-    "I don't really understand how this works.",
-    "Not sure if this is the right place to ask, but",
-    "Maybe a silly question:",
-    "I'm confused.",
-)
-_CONFUSED_POST = (
-    "Did I do something wrong?",
-    "I'm not sure what to do.",
-    "Sorry if this is obvious.",
-    "Could you explain?",
-    "",
-)
-_RAMBLE = (
-    "So I've been a customer for a few years and never had an issue until now.",
-    "Long story, but I was sorting out a few things this weekend and this came up.",
-    "My partner usually handles this stuff but they're away, so here I am.",
-    "I tried looking on the website but got lost in all the menus.",
-    "I was on my lunch break and thought I'd finally ask.",
-    "My friend said you'd be able to help with this quickly.",
-)
-_NN_PRE = ("Hello, please help me.", "Hello sir,", "Good day,", "Please,", "Hi,")
-_NN_POST = (
-    "Thank you very much for help.",
-    "Please answer me soon.",
-    "I am waiting your reply.",
-    "Thanks you.",
-)
-_NN_SUBS = (
-    (r"\bI want to\b", "I want"),
-    (r"\bcan I\b", "is possible I"),
-    (r"\bdo I\b", "I must"),
-    (r"\bhow do I\b", "how I can"),
-    (r"\bhasn't\b", "not"),
-    (r"\bdoesn't\b", "not"),
-    (r"\bI'm\b", "I am"),
-    (r"\bwhat's\b", "what is"),
+_PHRASES = load_voices()
+_POLITE_PRE: tuple[str, ...] = _PHRASES.polite.before
+_POLITE_POST: tuple[str, ...] = _PHRASES.polite.after
+_ANGRY_PRE: tuple[str, ...] = _PHRASES.angry.before
+_ANGRY_POST: tuple[str, ...] = _PHRASES.angry.after
+_CONFUSED_PRE: tuple[str, ...] = _PHRASES.confused.before
+_CONFUSED_POST: tuple[str, ...] = _PHRASES.confused.after
+_RAMBLE: tuple[str, ...] = _PHRASES.rambling
+_NN_PRE: tuple[str, ...] = _PHRASES.non_native.before
+_NN_POST: tuple[str, ...] = _PHRASES.non_native.after
+#: (pattern, replacement), applied in order, case-insensitively.
+_NN_SUBS: tuple[tuple[str, str], ...] = tuple(
+    (r.pattern, r.replacement) for r in _PHRASES.non_native.rewrites
 )
 
 
-def _typos(text: str, rng: random.Random) -> str:
+def typos(text: str, rng: random.Random, rate: float = 0.22) -> str:
+    """Swap, drop or double one letter in some longer words (never inside numbers); used by
+    generator v1 (rate 0.22) and v2 (0.2)."""
     words = text.split(" ")
     out = []
     for w in words:
-        if len(w) > 3 and w.isalpha() and rng.random() < 0.22:
+        if len(w) > 3 and w.isalpha() and rng.random() < rate:
             i = rng.randrange(1, len(w) - 1)
             op = rng.random()
             if op < 0.45:
@@ -142,7 +106,7 @@ def speak(
         t = re.sub(r"^(can i|how do i|do i|is there|how much|can you) ", lambda m: m.group(0), t)
         return t + "?" if rng.random() < 0.5 and _QUESTION_START.match(t) else t
     if voice == "typos":
-        return _typos(_sentence(q, end) if rng.random() < 0.5 else q, rng)
+        return typos(_sentence(q, end) if rng.random() < 0.5 else q, rng)
     if voice == "non_native":
         t = q
         for pat, rep in _NN_SUBS:

@@ -83,11 +83,20 @@ def _question_prompt(
 
 # -- hallucination -------------------------------------------------------------------------------
 
+#: A quarter each for changed values and written wrong claims (the subtle in-line kinds: false
+#: capability, waived fee, stretched limit, wrong team...), a third for swapped rules, the rest
+#: invented policies.
 HALLUCINATION_SUBTYPES = (
     "value_changed",
     "rule_swap",
     "wrong_claim",
     "value_changed",
+    "rule_swap",
+    "invented_policy",
+    "wrong_claim",
+    "rule_swap",
+    "value_changed",
+    "wrong_claim",
     "rule_swap",
     "invented_policy",
 )
@@ -184,8 +193,20 @@ def hallucination(rng: random.Random, index: int) -> Draft:
         extra = {"kind": v.kind or w.kind, "kb_states": "main" if v.alt < 0 else "alternative"}
     elif subtype == "wrong_claim":
         claim = rng.choice(p.wrong)
-        bad[0 if claim.in_place_of == "answer" else 1] = conv.say(p, claim.text)
-        extra = {"kind": claim.kind}
+        said = conv.say(p, claim.text)
+        if claim.in_place_of == "answer" and rng.random() < 0.5:
+            # The rule stated right, then a false exception or promise on top of it: the reply
+            # keeps every word of the right one and still misleads.
+            bad.insert(1, said)
+            extra = {"kind": claim.kind, "claim": "added"}
+        else:
+            bad[0 if claim.in_place_of == "answer" else 1] = said
+            extra = {"kind": claim.kind, "claim": "replaced"}
+        checked = C.replies().checked
+        if checked and re.search(r"\bI(?:'ve| have)\b", claim.text) and rng.random() < 0.9:
+            # A false capability says "I've ..."; so does what the agent truly did, so the words
+            # alone do not mark the wrong reply.
+            good.insert(0, rng.choice(checked))
     else:
         conn = rng.choice(C.replies().connectors)
         known, invented = rng.choice(conv.others(True)), rng.choice(conv.others(False))
@@ -351,7 +372,7 @@ BREVITY_SUBTYPES = (
     "incomplete_step",
     "repetitive",
     "cut_first_sentence",
-    "padded",
+    "repetitive",
     "incomplete_answer",
 )
 
@@ -410,7 +431,7 @@ def _repeated(conv: Conversation, rng: random.Random, full: str, answer: str) ->
     """``full`` with one sentence said twice: verbatim, or re-phrased after a lead-in."""
     sents = sentences(full)
     i = rng.randrange(len(sents))
-    if rng.random() < 0.5:
+    if rng.random() < 0.65:
         again = sents[i]
     else:
         again = join(rng.choice(C.replies().padding.repeat_lead), lower_first(answer))

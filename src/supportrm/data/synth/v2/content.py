@@ -12,13 +12,13 @@ and the conversation fields in :data:`CONTEXT_FIELDS`.
 from __future__ import annotations
 
 import re
-import string
 from functools import cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from supportrm.data.synth.content import Content, ContentError, load, placeholders
 
 CONTENT_DIR = Path(__file__).with_name("content")
 
@@ -37,16 +37,6 @@ HallucinationKind = Literal[
 ]
 
 _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-class Content(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def placeholders(text: str) -> set[str]:
-    """Names of the ``{name}`` fields in ``text`` (``{Name}`` counts as ``name``)."""
-    names = {f for _, f, _, _ in string.Formatter().parse(text) if f}
-    return {n[:1].lower() + n[1:] for n in names}
 
 
 class Alternative(Content):
@@ -134,36 +124,17 @@ class Industry(Content):
         return self
 
 
-class ContentError(ValueError):
-    """A content file that does not fit its schema; the message names the file and field."""
-
-
-def _load(path: Path, model: type[Content]) -> Content:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ContentError(f"{path}: not valid YAML: {exc}") from exc
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        lines = [
-            f"{path}: {'.'.join(str(x) for x in e['loc']) or '(top)'}: {e['msg']}"
-            for e in exc.errors()
-        ]
-        raise ContentError("\n".join(lines)) from None
-
-
 @cache
 def industries(root: Path = CONTENT_DIR) -> tuple[Industry, ...]:
     """Every ``industries/*.yaml``, validated, in file-name order."""
     files = sorted((root / "industries").glob("*.yaml"))
     if not files:
         raise ContentError(f"{root / 'industries'}: no industry files")
-    out = tuple(_load(f, Industry) for f in files)
+    out = tuple(load(f, Industry) for f in files)
     for f, ind in zip(files, out, strict=True):
-        if ind.key != f.stem:  # type: ignore[attr-defined]
-            raise ContentError(f"{f}: key {ind.key!r} must match the file name")  # type: ignore[attr-defined]
-    return out  # type: ignore[return-value]
+        if ind.key != f.stem:
+            raise ContentError(f"{f}: key {ind.key!r} must match the file name")
+    return out
 
 
 # -- phrase banks, refusal scenarios, conversation scaffolding --------------------------------
@@ -226,6 +197,11 @@ class Replies(Content):
     ask_again: list[str] = Field(min_length=5, description="Asks for the {ref_name} again.")
     vague_step: list[str] = Field(min_length=5, description="A non-actionable wave at a process.")
     connectors: list[str] = Field(min_length=4, description="Lead-ins for an extra fact.")
+    checked: list[str] = Field(
+        default_factory=list,
+        description="True first-person statements of what the agent did ('I've checked your "
+        "booking.'): they keep 'I've' from marking the wrong claims of hallucination pairs.",
+    )
     padding: Padding
 
     @field_validator("rude")
@@ -305,14 +281,14 @@ class Scaffolding(Content):
 
 @cache
 def replies(root: Path = CONTENT_DIR) -> Replies:
-    return _load(root / "replies.yaml", Replies)  # type: ignore[return-value]
+    return load(root / "replies.yaml", Replies)
 
 
 @cache
 def refusal_scenarios(root: Path = CONTENT_DIR) -> Refusals:
-    return _load(root / "refusals.yaml", Refusals)  # type: ignore[return-value]
+    return load(root / "refusals.yaml", Refusals)
 
 
 @cache
 def scaffolding(root: Path = CONTENT_DIR) -> Scaffolding:
-    return _load(root / "scaffolding.yaml", Scaffolding)  # type: ignore[return-value]
+    return load(root / "scaffolding.yaml", Scaffolding)

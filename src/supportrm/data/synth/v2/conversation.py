@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from supportrm.data.schema import Message
 from supportrm.data.synth.spec import cap, fill, join
 from supportrm.data.synth.v2 import content as C
+from supportrm.data.synth.voices import typos
 
 #: Share of conversations with earlier turns before the final question.
 MULTI_TURN = 0.35
@@ -190,7 +191,9 @@ def system_message(conv: Conversation, rng: random.Random) -> str:
     else:
         kb = "\n".join(f"{cap(p.topic)}: {x}" for p, x in zip(conv.kb, lines, strict=True))
     scaff = C.scaffolding()
-    template = rng.choice(scaff.system)
+    # Shorter templates more often (weight 1/length): long boilerplate instructions teach
+    # nothing and cost training time.
+    template = rng.choices(scaff.system, weights=[1 / len(t) for t in scaff.system])[0]
     has_header = re.search(r":\s*\n\s*\{kb\}", template) is not None
     if not has_header and rng.random() < 0.5:
         kb = rng.choice(scaff.kb_headers) + "\n" + kb
@@ -202,8 +205,8 @@ def speak(text: str, conv: Conversation, rng: random.Random, *, first: bool) -> 
     voice = conv.voice
     body = sentence(text) if voice.key not in ("terse", "lowercase") else text.strip()
     if first:
-        pre = rng.choice(voice.before) if voice.before and rng.random() < 0.7 else ""
-        post = rng.choice(voice.after) if voice.after and rng.random() < 0.6 else ""
+        pre = rng.choice(voice.before) if voice.before and rng.random() < 0.55 else ""
+        post = rng.choice(voice.after) if voice.after and rng.random() < 0.45 else ""
         body = join(fill(pre, conv.ctx), body, fill(post, conv.ctx))
     return styled(body, voice.key, rng)
 
@@ -211,7 +214,7 @@ def speak(text: str, conv: Conversation, rng: random.Random, *, first: bool) -> 
 def styled(text: str, key: str, rng: random.Random) -> str:
     """Character-level voices: typos, all lower case, terse, simplified grammar."""
     if key == "typos":
-        return typos(text, rng)
+        return typos(text, rng, rate=0.2)
     if key == "lowercase":
         return re.sub(r"[.!]+(\s|$)", r"\1", text.lower()).strip()
     if key == "terse":
@@ -232,23 +235,6 @@ _NON_NATIVE = (
     (r"\bwhat's\b", "what is"),
     (r"\bthe\s", ""),
 )
-
-
-def typos(text: str, rng: random.Random, rate: float = 0.2) -> str:
-    """Swap, drop or double one letter in some longer words (never inside numbers)."""
-    out = []
-    for w in text.split(" "):
-        if len(w) > 3 and w.isalpha() and rng.random() < rate:
-            i = rng.randrange(1, len(w) - 1)
-            op = rng.random()
-            if op < 0.45:
-                w = w[:i] + w[i + 1] + w[i] + w[i + 2 :]
-            elif op < 0.8:
-                w = w[:i] + w[i + 1 :]
-            else:
-                w = w[:i] + w[i] + w[i:]
-        out.append(w)
-    return " ".join(out)
 
 
 def ask(conv: Conversation, policy: C.Policy, rng: random.Random) -> str:

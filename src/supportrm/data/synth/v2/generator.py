@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import random
 
-from supportrm.data.schema import DEFAULT_CATEGORIES, PreferencePair
-from supportrm.data.synth.draft import Draft, annotate, stable_hash
+from supportrm.data.schema import PreferencePair
+from supportrm.data.synth.draft import Draft, annotate
+from supportrm.data.synth.draft import generate_drafts as draft_stream
 from supportrm.data.synth.v2.categories import BUILDERS
 
 GENERATOR_VERSION = "support-pairs-v2"
@@ -17,16 +18,9 @@ GENERATOR_VERSION = "support-pairs-v2"
 
 def generate_drafts(n: int, seed: int) -> list[Draft]:
     """``n`` drafts, split as evenly as possible over the five categories (category-major)."""
-    cats = DEFAULT_CATEGORIES
-    per = [n // len(cats) + (1 if i < n % len(cats) else 0) for i in range(len(cats))]
-    drafts: list[Draft] = []
-    for cat, count in zip(cats, per, strict=True):
-        for i in range(count):
-            rng = random.Random(f"{GENERATOR_VERSION}:{seed}:{cat}:{i}")
-            d = BUILDERS[cat](rng, i)
-            d.meta["conv_key"] = stable_hash(GENERATOR_VERSION, seed, cat, i)
-            drafts.append(d)
-    return drafts
+    return draft_stream(
+        BUILDERS, n, seed, version=GENERATOR_VERSION, conv_key_prefix=(GENERATOR_VERSION,)
+    )
 
 
 def generate(n: int = 8000, seed: int = 0) -> list[PreferencePair]:

@@ -10,14 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from supportrm.evaluate.sources import SOURCES_FILE
-
-
-def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:.1f}%"
-
-
-def _ci(ci: Any) -> str:
-    return "-" if not ci else f"[{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]"
+from supportrm.report.format import ci_str, pct
 
 
 def read_sources(run_dir: Path) -> dict[str, Any] | None:
@@ -54,8 +47,8 @@ def sources_section(run_dir: Path, targets: Mapping[str, float]) -> dict[str, An
                     _label(name),
                     model,
                     str(r["n"]),
-                    f"{_pct(r['strict'])} {_ci(r.get('strict_ci'))}",
-                    *(_pct(r["categories"].get(c)) for c in cats),
+                    f"{pct(r['strict'])} {ci_str(r.get('strict_ci'))}",
+                    *(pct(r["categories"].get(c)) for c in cats),
                     "PASS" if verdict["pass"] else "FAIL",
                 ]
             )
@@ -65,8 +58,8 @@ def sources_section(run_dir: Path, targets: Mapping[str, float]) -> dict[str, An
         gaps.append(
             [
                 name,
-                _pct(g["held_out"]),
-                _pct(g["second_source"]),
+                pct(g["held_out"]),
+                pct(g["second_source"]),
                 f"{100 * g['gap']:+.1f}",
                 "yes" if g["beyond_ci"] else "no",
             ]
@@ -82,8 +75,8 @@ def sources_section(run_dir: Path, targets: Mapping[str, float]) -> dict[str, An
                 "traffic before optimising a policy against it."
             )
     bar = (
-        f"above {_pct(targets.get('overall'))} overall and at least "
-        f"{_pct(targets.get('per_category'))} in every category, for every seed"
+        f"above {pct(targets.get('overall'))} overall and at least "
+        f"{pct(targets.get('per_category'))} in every category, for every seed"
     )
     return {
         "headline": data.get("headline", ""),
