@@ -48,12 +48,12 @@ def test_padding_side_and_batch_size_invariance(tiny) -> None:
     lens = {len(s.input_ids) for s in seqs}
     assert len(lens) > 1  # the test needs real padding
     with torch.no_grad():
-        right = pad_batch(seqs, tok.pad_token_id)
+        right = pad_batch(seqs, tok)
         r_right = module(**right)
         r_left = module(**_left_pad(right, tok.pad_token_id))
-        r_single = torch.cat([module(**pad_batch([s], tok.pad_token_id)) for s in seqs])
+        r_single = torch.cat([module(**pad_batch([s], tok)) for s in seqs])
         r_half = torch.cat(
-            [module(**pad_batch(seqs[i : i + 3], tok.pad_token_id)) for i in range(0, len(seqs), 3)]
+            [module(**pad_batch(seqs[i : i + 3], tok)) for i in range(0, len(seqs), 3)]
         )
     if structure_of(module.model).kind == "decoder":
         # Encoders read the reward at [CLS] (position 0), so they are always right-padded
@@ -69,7 +69,7 @@ def test_padding_side_and_batch_size_invariance(tiny) -> None:
 def test_start_from_hidden_equals_full_forward(tiny) -> None:
     module, tok, renderer, _ = tiny
     seqs = [ep.chosen for ep in renderer.encode_pairs(toy_pairs(5)).pairs]
-    b = pad_batch(seqs, tok.pad_token_id)
+    b = pad_batch(seqs, tok)
     with torch.no_grad():
         full = module(**b)
         for n in range(0, len(structure_of(module.model).layers) + 1):

@@ -238,8 +238,8 @@ def test_gguf_cache_reused_and_reward_model_loads(
     assert len({len(s.input_ids) for s in seqs}) > 1  # real padding below
     module = RewardModule(model).eval()
     with torch.no_grad():
-        batch = module(**pad_batch(seqs, tok.pad_token_id))
-        single = torch.cat([module(**pad_batch([s], tok.pad_token_id)) for s in seqs])
+        batch = module(**pad_batch(seqs, tok))
+        single = torch.cat([module(**pad_batch([s], tok)) for s in seqs])
     assert torch.isfinite(batch).all() and batch.std() > 0
     torch.testing.assert_close(batch, single, atol=1e-5, rtol=0)
 

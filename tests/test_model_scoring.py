@@ -66,7 +66,7 @@ def test_reload_with_plain_transformers(kind: str, extra: dict, tmp_path: Path) 
     renderer = Renderer(tok, meta["render"]["kind"], meta["render"]["max_length"])
     seqs = [e for ep in renderer.encode_pairs(pairs[30:]).pairs for e in (ep.chosen, ep.rejected)]
     with torch.no_grad():
-        batch = pad_batch(seqs, tok.pad_token_id)  # right padding, as plain HF expects
+        batch = pad_batch(seqs, tok)  # right padding, as plain HF expects
         plain = model(**batch).logits[:, 0].numpy()
     expected = np.array([v for r in rows for v in (r["chosen_score"], r["rejected_score"])])
     np.testing.assert_allclose(plain, expected, atol=1e-5, rtol=0)

@@ -88,3 +88,22 @@ def test_every_lora_parameter_changes(tmp_path: Path) -> None:
     assert any("score" in n for n in s0)
     assert [n for n in s0 if torch.equal(s0[n], s1[n])] == []
     assert not any(".layers.0." in n for n in s0)
+
+
+def test_fractional_epochs_stop_the_last_pass_early(tmp_path: Path) -> None:
+    import json
+
+    path = tiny_bert(tmp_path / "bert")
+    pairs = toy_pairs(40)
+    train, val = pairs[:32], pairs[32:]  # 32 pairs, batch 8: 4 steps per epoch
+    cfg = tiny_config(path, tmp_path, epochs=1.5, eval_every_steps=0)
+    prep = prepare(cfg, train, val, log=lambda *_: None)
+    metrics = train_one_seed(cfg, prep, 0, tmp_path / "seed-0", log=lambda *_: None)
+    assert metrics["training"]["total_steps"] == 6
+    steps = [json.loads(x) for x in (tmp_path / "seed-0" / "steps.jsonl").read_text().splitlines()]
+    assert [s["step"] for s in steps] == [1, 2, 3, 4, 5, 6]
+    assert steps[-1]["epoch"] == 1.5
+    history = [
+        json.loads(x) for x in (tmp_path / "seed-0" / "history.jsonl").read_text().splitlines()
+    ]
+    assert [h["step"] for h in history] == [4, 6]  # end of epoch 1, and the last step

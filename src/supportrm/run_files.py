@@ -379,3 +379,51 @@ class SplitManifest(RunFile):
     categories: dict[str, dict[str, int]]
     max_abs_deviation: int
     hashes: SplitHashes
+
+
+# -- sources.json ------------------------------------------------------------------------------
+
+
+class SourceVerdict(RunFile):
+    passed: bool = Field(alias="pass")
+    failing: list[str]
+    degenerate: bool
+
+
+class SourceResult(RunFile):
+    """One model (a seed, or the seed ensemble) on one source."""
+
+    n: int | None
+    strict: float | None
+    strict_ci: list[float] | None
+    tie_rate: float | None
+    categories: dict[str, float | None]
+    category_ci: dict[str, list[float] | None]
+    ece: float | None
+    length_spearman: float | None = None
+    verdict: SourceVerdict
+
+
+class SourceSummary(RunFile):
+    name: str
+    path: str
+    n_pairs: int
+    per_seed: dict[str, SourceResult]
+    ensemble: SourceResult
+
+
+class SourceGap(RunFile):
+    held_out: float | None
+    second_source: float | None
+    gap: float
+    beyond_ci: bool
+
+
+class SourcesFile(RunFile):
+    """``RUN_DIR/sources.json``: the held-out split and every second source, per seed and for the
+    seed ensemble, the gaps and the headline verdict (docs/metrics.md, "Second sources")."""
+
+    sources: dict[str, SourceSummary]
+    source_gaps: dict[str, SourceGap]
+    headline: str
+    all_sources_pass: bool

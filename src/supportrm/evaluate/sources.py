@@ -16,9 +16,9 @@ from typing import Any
 from supportrm import run_files
 from supportrm.evaluate.ensemble import disagreement_buckets, ensemble_table
 from supportrm.evaluate.metrics import MIN_BOOTSTRAP, Targets, compute_metrics
-from supportrm.evaluate.runs import evaluate_model, load_pairs_by_id, seed_dirs, write_json
+from supportrm.evaluate.runs import evaluate_model, load_pairs_by_id, seed_dirs
 from supportrm.evaluate.scoretable import ScoreTable, read_score_table
-from supportrm.run_files import SeedMetrics
+from supportrm.run_files import SeedMetrics, SourcesFile, SourceSummary
 
 #: Token budget for second sources (their conversations can be longer than the training data's);
 #: never below the training ``max_length``, never above the model's positions.
@@ -97,7 +97,7 @@ def evaluate_source(
         "per_seed": _per_seed(result),
         "ensemble": _brief(ens),
     }
-    write_json(summary, out_dir / "summary.json")
+    run_files.write(out_dir / "summary.json", summary, SourceSummary)
     return summary
 
 
@@ -248,8 +248,8 @@ def evaluate_sources(
             all(r["verdict"]["pass"] for r in s["per_seed"].values()) for s in sources.values()
         ),
     }
-    write_json(result, run_dir / SOURCES_FILE)
-    return result
+    typed = run_files.write(run_dir / SOURCES_FILE, result, SourcesFile)
+    return typed.model_dump(mode="json", by_alias=True)
 
 
 def format_sources(result: Mapping[str, Any]) -> str:

@@ -19,23 +19,21 @@ from supportrm.model.render import Encoded, EncodeResult, Renderer
 from supportrm.run_files import ScoreRow
 
 
-def pad_batch(seqs: Sequence[Encoded], pad_id: int, device: Any = "cpu") -> dict[str, torch.Tensor]:
-    """Right-pad a list of sequences to the longest one (dynamic padding)."""
-    n = max(len(s.input_ids) for s in seqs)
-    ids = torch.full((len(seqs), n), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(seqs), n), dtype=torch.long)
-    has_types = seqs[0].token_type_ids is not None
-    types = torch.zeros((len(seqs), n), dtype=torch.long) if has_types else None
-    for i, s in enumerate(seqs):
-        k = len(s.input_ids)
-        ids[i, :k] = torch.tensor(s.input_ids, dtype=torch.long)
-        mask[i, :k] = 1
-        if types is not None and s.token_type_ids is not None:
-            types[i, :k] = torch.tensor(s.token_type_ids, dtype=torch.long)
-    out = {"input_ids": ids.to(device), "attention_mask": mask.to(device)}
-    if types is not None:
-        out["token_type_ids"] = types.to(device)
-    return out
+def pad_batch(
+    seqs: Sequence[Encoded], tokenizer: Any, device: Any = "cpu"
+) -> dict[str, torch.Tensor]:
+    """Right-pad token ids (and token types) to the longest sequence with ``tokenizer.pad``
+    (dynamic padding); the reward is read from the mask, so padding never changes it."""
+    features = [
+        {"input_ids": s.input_ids}
+        if s.token_type_ids is None
+        else {"input_ids": s.input_ids, "token_type_ids": s.token_type_ids}
+        for s in seqs
+    ]
+    # Fast tokenizers warn that __call__ pads faster than pad(); our ids are already tokenized.
+    tokenizer.deprecation_warnings["Asking-to-pad-a-fast-tokenizer"] = True
+    batch = tokenizer.pad(features, padding=True, padding_side="right", return_tensors="pt")
+    return {k: v.to(device) for k, v in batch.items()}
 
 
 def score_row(
@@ -109,10 +107,9 @@ class RewardScorer:
         """Rewards for tokenized sequences, batched by length (order preserved)."""
         out = np.zeros(len(seqs), dtype=np.float64)
         order = sorted(range(len(seqs)), key=lambda i: len(seqs[i].input_ids))
-        pad_id = int(self.tokenizer.pad_token_id)
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
-            batch = pad_batch([seqs[i] for i in idx], pad_id, self.device)
+            batch = pad_batch([seqs[i] for i in idx], self.tokenizer, self.device)
             r = self.module(**batch).float().cpu().numpy()
             out[idx] = r
         return out

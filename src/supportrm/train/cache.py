@@ -87,7 +87,7 @@ def build_or_load(
     seqs: Sequence[Encoded],
     n_layers: int,
     folder_root: Path,
-    pad_id: int,
+    tokenizer: Any,
     *,
     tokens_per_batch: int = 8192,
     progress: Callable[[int], None] | None = None,
@@ -122,7 +122,7 @@ def build_or_load(
         n_max = int(lengths[order[start]])
         size = max(1, tokens_per_batch // max(n_max, 1))
         idx = order[start : start + size].tolist()
-        batch = pad_batch([seqs[i] for i in idx], pad_id, device)
+        batch = pad_batch([seqs[i] for i in idx], tokenizer, device)
         with torch.no_grad():
             h = module.hidden_after(
                 n_layers, batch["attention_mask"], batch["input_ids"], batch.get("token_type_ids")

@@ -63,7 +63,11 @@ class TrainConfig(StrictModel):
     lora_dropout: float = Field(0.0, description="LoRA dropout.")
     gradient_checkpointing: bool = Field(False, description="Recompute activations in backward.")
     # -- optimisation -------------------------------------------------------------------------
-    epochs: int = Field(2, description="Passes over the training split.")
+    epochs: int | float = Field(
+        2,
+        description="Passes over the training split; a fraction stops the last pass early "
+        "(1.5: one pass, then half of a second, in its length-grouped order).",
+    )
     batch_size: int = Field(16, description="Pairs per optimisation step (global, all processes).")
     lr: float = Field(5e-4, description="Peak learning rate (AdamW, linear warmup and decay).")
     weight_decay: float = Field(0.0, description="AdamW weight decay.")
@@ -110,8 +114,8 @@ class TrainConfig(StrictModel):
             raise ValueError("seeds: at least one seed")
         if len(set(self.seeds)) != len(self.seeds):
             raise ValueError(f"seeds: duplicates in {self.seeds}")
-        if self.epochs < 1 or self.batch_size < 1:
-            raise ValueError("epochs and batch_size must be >= 1")
+        if self.epochs <= 0 or self.batch_size < 1:
+            raise ValueError("epochs must be > 0 and batch_size >= 1")
         if self.freeze_layers < -1:
             raise ValueError("freeze_layers must be >= -1")
         return self

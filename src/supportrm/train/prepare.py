@@ -151,7 +151,7 @@ def prepare(
                 config, len(seqs), "feature cache", unit="seq", accelerator=accelerator
             )
             prep.cache, prep.cache_info = build_or_load(
-                module, seqs, n_frozen, Path(root), int(tokenizer.pad_token_id), progress=bar.update
+                module, seqs, n_frozen, Path(root), tokenizer, progress=bar.update
             )
             bar.close()
         log(
@@ -173,7 +173,7 @@ def model_inputs(
     prep: Prepared, idx: Sequence[int], device: Any, use_cache: bool
 ) -> dict[str, Any]:
     seqs = [prep.seqs[i] for i in idx]
-    batch = pad_batch(seqs, int(prep.tokenizer.pad_token_id), device)
+    batch = pad_batch(seqs, prep.tokenizer, device)
     if use_cache:
         assert prep.cache is not None
         hidden = prep.cache.batch(idx, device)

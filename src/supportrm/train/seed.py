@@ -125,7 +125,7 @@ def _setup(
     params = [p for p in module.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = math.ceil(len(prep.train) / config.batch_size)
-    total_steps = steps_per_epoch * config.epochs
+    total_steps = math.ceil(steps_per_epoch * config.epochs)
     scheduler = _warmup_linear_decay(optimizer, int(config.warmup_ratio * total_steps), total_steps)
     ds_plugin = getattr(accelerator.state, "deepspeed_plugin", None)
     if ds_plugin is not None:
@@ -265,11 +265,13 @@ def _train(run: SeedRun, stop_at_step: int | None, log: Any) -> bool:
     )  # fmt: skip
     steps_file = (run.seed_dir / "steps.jsonl").open("a", encoding="utf-8") if main else None
     try:
-        for epoch in range(run.step // run.steps_per_epoch, config.epochs):
+        for epoch in range(run.step // run.steps_per_epoch, math.ceil(config.epochs)):
             batches = length_grouped_batches(
                 run.prep.train_lengths, config.batch_size, run.seed, epoch
             )
             for b_i in range(run.step - epoch * run.steps_per_epoch, len(batches)):
+                if run.step >= run.total_steps:  # a fractional last epoch ends early
+                    break
                 t0 = time.perf_counter()
                 rec = _step(run, batches[b_i])
                 dt = time.perf_counter() - t0

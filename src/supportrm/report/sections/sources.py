@@ -4,20 +4,20 @@ means for a policy that will drift away from the training distribution."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from supportrm.evaluate.sources import SOURCES_FILE
 from supportrm.report.format import ci_str, pct
+from supportrm.run_files import SourcesFile, read
 
 
 def read_sources(run_dir: Path) -> dict[str, Any] | None:
     path = run_dir / SOURCES_FILE
     if not path.exists():
         return None
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = read(path, SourcesFile).model_dump(mode="json", by_alias=True)
     return data
 
 

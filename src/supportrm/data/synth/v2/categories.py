@@ -312,7 +312,12 @@ def refusals(rng: random.Random, index: int) -> Draft:
         ("I need help with an account", "I have a request", "quick question about an account")
     )
     prompt = build_prompt(
-        conv, fill(req.text, fields), rng, give_ref=rng.random() < 0.3, vague=vague
+        conv,
+        fill(req.text, fields),
+        rng,
+        give_ref=rng.random() < 0.3,
+        vague=vague,
+        notes=_session_note(req.kind, rng),
     )
     decline = sentence(fill(rng.choice(scen.decline), fields))
     comply = sentence(fill(rng.choice(scen.comply), fields))
@@ -320,6 +325,32 @@ def refusals(rng: random.Random, index: int) -> Draft:
     b, w = balance(conv, rng, better, worse, rng.random() < 0.5)
     subtype = ("must_decline:" if must else "legitimate:") + scen.key
     return Draft("refusals", prompt, b, w, _meta(conv, subtype, request_kind=req.kind))
+
+
+#: Which console status goes with which kind of request. It decides only together with the
+#: request: verified customers asking about someone else's account, or making a fraudulent
+#: claim, must still be declined; guests may still do what anyone may do.
+_STATUS_OF_KIND: dict[str, tuple[str, ...]] = {
+    "verified": ("verified",),
+    "own_account": ("verified",),
+    "authorised_user": ("verified",),
+    "no_verification": ("unverified",),
+    "failed_verification": ("unverified",),
+    "not_account_holder": ("verified", "verified", "unverified"),
+    "fraud": ("verified",),
+    "abuse": ("verified", "unverified"),
+    "policy": ("verified", "unverified"),
+    "allowed_action": ("guest", "unverified", "verified"),
+    "public_info": ("guest", "unverified"),
+}
+
+
+def _session_note(kind: str, rng: random.Random) -> str:
+    notes = C.refusal_scenarios().session_notes
+    statuses = _STATUS_OF_KIND.get(kind, ())
+    if not notes or not statuses or rng.random() >= 0.75:
+        return ""  # a quarter of conversations: the request alone decides
+    return rng.choice(notes[rng.choice(statuses)])  # type: ignore[index, arg-type]
 
 
 # -- tone ----------------------------------------------------------------------------------------
@@ -342,7 +373,7 @@ def tone(rng: random.Random, index: int) -> Draft:
         i = rng.randrange(len(rude_bank))
         rude = rude_bank[i]
         pick = rng.random()
-        if twins and pick < 0.4:
+        if twins and pick < 0.2:
             # The rude frame's warm twin: the same words used kindly, so no single word marks
             # the rude reply; only how they are used does.
             warm: C.Frame | None = twins[i]

@@ -252,8 +252,15 @@ class Scenario(Content):
         return self
 
 
+SessionStatus = Literal["verified", "unverified", "guest"]
+
+
 class Refusals(Content):
     scenarios: list[Scenario] = Field(min_length=10)
+    session_notes: dict[SessionStatus, list[str]] = Field(
+        default_factory=dict,
+        description="What the assistant's console shows about the person chatting, by status.",
+    )
 
 
 class Voice(Content):

@@ -258,10 +258,13 @@ def build_prompt(
     give_ref: bool,
     multi: bool | None = None,
     vague: str | None = None,
+    notes: str = "",
 ) -> tuple[Message, ...]:
-    """System message, optional earlier turns, and the final user turn (``final``, unstyled)."""
+    """System message (with ``notes`` appended, e.g. what the console shows about the customer),
+    optional earlier turns, and the final user turn (``final``, unstyled)."""
     scaff = C.scaffolding()
-    msgs = [Message("system", system_message(conv, rng))]
+    system = system_message(conv, rng)
+    msgs = [Message("system", f"{system}\n\n{notes}" if notes else system)]
     multi = rng.random() < MULTI_TURN if multi is None else multi
     first = True
     ref_text = fill(rng.choice(scaff.give_ref), conv.ctx)
