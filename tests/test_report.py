@@ -213,7 +213,13 @@ def test_report_recompute_adds_texts_and_keeps_the_trainer_block(tmp_path):
     run = make_synthetic_run(tmp_path / "run", seeds=(0,), n_val=60)
     d = run / "seed-0"
     m = compute_metrics(read_score_table(d / "val_scores.jsonl"))
-    training = {"best_step": 7, "best_val_loss": 0.5, "total_steps": 10, "seed": 0}
+    training = {
+        "kept_step": 7,
+        "selection": "lowest dev loss",
+        "best_dev_loss": 0.5,
+        "total_steps": 10,
+        "seed": 0,
+    }
     m["training"] = training
     (d / "metrics.json").write_text(json.dumps(m))
     md = build_report(run, model_cards=False).md.read_text()
@@ -223,4 +229,4 @@ def test_report_recompute_adds_texts_and_keeps_the_trainer_block(tmp_path):
     md = (run / "report.md").read_text()
     assert "Conversation:" in md
     assert json.loads((d / "metrics.json").read_text())["training"] == training
-    assert "seed-0 training: best_step" in md
+    assert "seed-0 training: kept_step" in md

@@ -81,12 +81,15 @@ def test_train_command_writes_the_run_directory(tmp_path: Path) -> None:
         step = json.loads((sd / "steps.jsonl").read_text().splitlines()[0])
         assert {"step", "epoch", "loss", "lr", "pairs_per_s"} <= set(step)
         hist = json.loads((sd / "history.jsonl").read_text().splitlines()[-1])
-        assert {"step", "val_loss", "val_accuracy", "score_std"} <= set(hist)
+        assert {"step", "dev_loss", "dev_accuracy", "score_std"} <= set(hist)
         assert len((sd / "val_scores.jsonl").read_text().splitlines()) == 10
     run = json.loads((out / "run.json").read_text())
     for key in ("versions", "machine", "data", "dropped", "wall_seconds", "render"):
         assert key in run
-    assert run["data"]["train_pairs"] == 40 and run["data"]["val_pairs"] == 10
+    # dev (5% of the 40 training pairs, whole conversations) is carved from train, not from val
+    assert run["data"]["val_pairs"] == 10 and run["data"]["dev_pairs"] >= 1
+    assert run["data"]["train_pairs"] + run["data"]["dev_pairs"] == 40
+    assert (out / "split/dev.jsonl.gz").exists() and (out / "split/dev_manifest.json").exists()
     cfg = TrainConfig.from_yaml(out / "config.yaml")
     assert cfg.max_length == 96 and cfg.seeds == [0, 1]
     # a second run into the same directory without --resume is refused with a clear message

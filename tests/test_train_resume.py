@@ -26,21 +26,21 @@ from supportrm.train.testing import tiny_config
 )
 def test_resume_is_bit_identical(kind: str, extra: dict, stop: int, tmp_path: Path) -> None:
     path = (tiny_bert if kind == "bert" else tiny_llama)(tmp_path / kind)
-    pairs = toy_pairs(44)
-    train, val = pairs[:36], pairs[36:]
+    pairs = toy_pairs(50)
+    train, dev, val = pairs[:36], pairs[36:42], pairs[42:]
     quiet = {"log": lambda *_: None}
 
     full = tiny_config(path, tmp_path / "full", **extra)
-    train_seeds(full, train, val, full.out, **quiet)
+    train_seeds(full, train, val, full.out, dev_pairs=dev, **quiet)
 
     cut = tiny_config(path, tmp_path / "cut", **extra)
-    prep = prepare(cut, train, val, **quiet)
+    prep = prepare(cut, train, val, dev, **quiet)
     out = train_one_seed(cut, prep, 0, cut.out / "seed-0", stop_at_step=stop, **quiet)
     assert out == {"interrupted": True, "step": stop}
     assert (cut.out / "seed-0" / "state.pt").exists()
     assert not (cut.out / "seed-0" / "metrics.json").exists()
     resumed = cut.model_copy(update={"resume": True})
-    train_seeds(resumed, train, val, cut.out, **quiet)
+    train_seeds(resumed, train, val, cut.out, dev_pairs=dev, **quiet)
 
     for name in ("metrics.json", "val_scores.jsonl", "history.jsonl"):
         a = (full.out / "seed-0" / name).read_bytes()

@@ -55,8 +55,8 @@ def _assert_matches_run_logs(seed_dir: Path) -> None:
         assert scalars[f"train/{key}"] == [(r["step"], _f32(r[key])) for r in steps], key
     history = _jsonl(seed_dir / "history.jsonl")
     assert [h["step"] for h in history] == [3, 6, 9, 10]
-    assert scalars["val/loss"] == [(h["step"], _f32(h["val_loss"])) for h in history]
-    assert scalars["val/accuracy"] == [(h["step"], _f32(h["val_accuracy"])) for h in history]
+    assert scalars["dev/loss"] == [(h["step"], _f32(h["dev_loss"])) for h in history]
+    assert scalars["dev/accuracy"] == [(h["step"], _f32(h["dev_accuracy"])) for h in history]
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_event_file_equals_steps_jsonl(bert: Path, tmp_path: Path, writers: list
     pytest.importorskip("tensorboard")
     from torch.utils.tensorboard import SummaryWriter
 
-    pairs = toy_pairs(44)
+    pairs = toy_pairs(50)
     cfg = tiny_config(bert, tmp_path, tensorboard=True)
     seed_dir = cfg.out / "seed-0"
     # Events of an earlier, discarded attempt (no state saved) must not leak into the new run.
@@ -93,7 +93,7 @@ def test_event_file_equals_steps_jsonl(bert: Path, tmp_path: Path, writers: list
     stale.add_scalar("train/loss", 123.0, 99)
     stale.close()
 
-    train_seeds(cfg, pairs[:36], pairs[36:], cfg.out, **QUIET)
+    train_seeds(cfg, pairs[:36], pairs[42:], cfg.out, dev_pairs=pairs[36:42], **QUIET)
 
     assert len(writers) == 1 and writers[0].all_writers is None  # closed, so flushed
     assert len(list((seed_dir / "tensorboard").glob("events.out.tfevents.*"))) == 1
@@ -106,11 +106,11 @@ def test_resume_after_crash_logs_each_step_once(
     bert: Path, tmp_path: Path, writers: list[Any]
 ) -> None:
     pytest.importorskip("tensorboard")
-    pairs = toy_pairs(44)
-    train, val = pairs[:36], pairs[36:]
+    pairs = toy_pairs(50)
+    train, dev, val = pairs[:36], pairs[36:42], pairs[42:]
     cfg = tiny_config(bert, tmp_path, tensorboard=True)
     seed_dir = cfg.out / "seed-0"
-    prep = prepare(cfg, train, val, **QUIET)
+    prep = prepare(cfg, train, val, dev, **QUIET)
 
     # A first attempt saves its state at step 4 and stops ...
     assert train_one_seed(cfg, prep, 0, seed_dir, stop_at_step=4, **QUIET)["step"] == 4
@@ -121,7 +121,7 @@ def test_resume_after_crash_logs_each_step_once(
     resumed = cfg.model_copy(update={"resume": True})
     assert train_one_seed(resumed, prep, 0, seed_dir, stop_at_step=7, **QUIET)["step"] == 7
     shutil.copy(saved, seed_dir / "state.pt")
-    train_seeds(resumed, train, val, cfg.out, **QUIET)
+    train_seeds(resumed, train, val, cfg.out, dev_pairs=dev, **QUIET)
 
     # closed at the end and also when an attempt stops early (the stop_at_step returns)
     assert len(writers) == 3 and all(w.all_writers is None for w in writers)

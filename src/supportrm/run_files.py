@@ -91,6 +91,9 @@ class DataCounts(RunFile):
     val_hash: str
     train_used: int
     val_scored: int
+    dev_pairs: int = 0
+    dev_hash: str | None = None
+    dev_used: int = 0
 
 
 class WallSeconds(RunFile):
@@ -108,6 +111,7 @@ class DataLoad(RunFile):
 
 class SplitInfo(RunFile):
     val_size: int | float
+    dev_size: int | float = 0
     seed: int
     manifest: str
 
@@ -153,7 +157,7 @@ class CheckpointMeta(RunFile):
     render: RenderSettings
     pad: dict[str, Any]
     seed: int
-    best_step: int
+    kept_step: int
     freeze_layers: int
     lora_r: int
     reward_normalization: RewardNormalization | None = None
@@ -220,8 +224,10 @@ class Degenerate(RunFile):
 
 
 class TrainingInfo(RunFile):
-    best_step: int
-    best_val_loss: float
+    kept_step: int
+    #: How the kept checkpoint was chosen: "lowest dev loss", or "last step (no dev pairs)".
+    selection: str
+    best_dev_loss: float | None
     total_steps: int
     seed: int
 

@@ -15,7 +15,8 @@ Rules (defaults in :class:`Thresholds`, all documented in ``docs/metrics.md``):
 ``chance_accuracy``   the 95% bootstrap CI of accuracy (ties = 0.5) contains 0.5
 ``category_constant`` some category (n >= ``min_category_n``) has reward std < ``min_score_std``
                       or tie rate > ``max_tie_rate``: near-constant scores in that category
-``collapse``          over the training history, the last held-out score std is below
+``collapse``          over the training history up to the kept checkpoint, the dev score
+                      std at the kept checkpoint is below
                       ``collapse_ratio`` x its peak, or below ``min_score_std``
 """
 
@@ -221,7 +222,7 @@ def check(
         checks.append(
             Check(
                 "collapse",
-                f"last held-out score std < {th.collapse_ratio:g} x peak over training",
+                f"kept checkpoint's dev score std < {th.collapse_ratio:g} x peak over training",
                 False,
                 detail=f"needs >= {th.min_history_points} evaluations with score_std in the "
                 f"history (got {len(stds)})",
@@ -235,7 +236,7 @@ def check(
         checks.append(
             Check(
                 "collapse",
-                f"last held-out score std < {th.collapse_ratio:g} x peak over training",
+                f"kept checkpoint's dev score std < {th.collapse_ratio:g} x peak over training",
                 fired,
                 {"last": last, "peak": peak, "last_step": last_step, "peak_step": peak_step},
                 th.collapse_ratio,

@@ -138,15 +138,16 @@ def training_curves(
     history: Mapping[int, Sequence[Mapping[str, Any]]],
     path: Path,
 ) -> Path | None:
-    """Train loss (smoothed), held-out loss, held-out accuracy and score std vs step."""
+    """Train loss (smoothed), and on the dev pairs (checkpoint selection): loss, accuracy and
+    reward std vs step."""
     if not any(steps.values()) and not any(history.values()):
         return None
     fig, axes = plt.subplots(2, 2, figsize=(10, 6.5))
     panels = [
         (axes[0][0], "training loss (moving avg)", None),
-        (axes[0][1], "held-out loss", "val_loss"),
-        (axes[1][0], "held-out accuracy", "val_accuracy"),
-        (axes[1][1], "held-out reward std (collapse check)", "score_std"),
+        (axes[0][1], "dev loss", "dev_loss"),
+        (axes[1][0], "dev accuracy", "dev_accuracy"),
+        (axes[1][1], "dev reward std (collapse check)", "score_std"),
     ]
     for s, rows in steps.items():
         pts = [(r["step"], r["loss"]) for r in rows if r.get("loss") is not None and "step" in r]
@@ -162,7 +163,7 @@ def training_curves(
                 if pts:
                     x, y = np.array(pts, dtype=float).T
                     ax.plot(x, y, marker="o", markersize=3, label=f"seed {s}")
-        if key == "val_loss":
+        if key == "dev_loss":
             ax.axhline(math.log(2), color="grey", linestyle="--", linewidth=1, label="ln 2")
         ax.set_title(title)
         ax.set_xlabel("step")

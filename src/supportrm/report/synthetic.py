@@ -113,8 +113,8 @@ def _write_seed(
     history = [
         {
             "step": 40 * (j + 1),
-            "val_loss": 0.69 - 0.1 * j,
-            "val_accuracy": 0.6 + 0.08 * j,
+            "dev_loss": 0.69 - 0.1 * j,
+            "dev_accuracy": 0.6 + 0.08 * j,
             "score_std": v,
         }
         for j, v in enumerate(hist_std)

@@ -21,7 +21,26 @@ class TrainConfig(StrictModel):
     val_size: int | float = Field(
         1000, description="Held-out pairs: a count, or a fraction of the data when below 1."
     )
-    split_seed: int = Field(0, description="Seed of the grouped, stratified train/val split.")
+    dev_size: int | float = Field(
+        0.05,
+        description="Dev pairs carved from the training pairs (grouped by conversation, "
+        "stratified by category): a fraction of them when below 1, else a count. Checkpoint "
+        "selection and calibration use dev only; the held-out pairs are scored once, at the end. "
+        "0: no selection, the last checkpoint is kept.",
+    )
+    split_seed: int = Field(0, description="Seed of the grouped, stratified train/val/dev split.")
+    train_data: Path | None = Field(
+        None,
+        description="Training pairs already split (e.g. `supportrm data split` output); with "
+        "--val-data, replaces --data and --val-size.",
+    )
+    val_data: Path | None = Field(
+        None, description="Held-out pairs already split (see --train-data)."
+    )
+    dev_data: Path | None = Field(
+        None,
+        description="Dev pairs already split (default: carved from --train-data by --dev-size).",
+    )
     on_error: Literal["raise", "skip"] = Field(
         "raise", description="Invalid records: stop with every error listed, or skip and count."
     )
@@ -46,7 +65,7 @@ class TrainConfig(StrictModel):
     )
     max_length_cap: int = Field(512, description="Upper bound for the automatic max_length.")
     freeze_layers: int = Field(
-        5,
+        3,
         description="Freeze the embeddings and this many bottom layers (-1: freeze none, train "
         "embeddings too). Their outputs are computed once and cached.",
     )
@@ -64,12 +83,12 @@ class TrainConfig(StrictModel):
     gradient_checkpointing: bool = Field(False, description="Recompute activations in backward.")
     # -- optimisation -------------------------------------------------------------------------
     epochs: int | float = Field(
-        2,
+        0.75,
         description="Passes over the training split; a fraction stops the last pass early "
         "(1.5: one pass, then half of a second, in its length-grouped order).",
     )
     batch_size: int = Field(16, description="Pairs per optimisation step (global, all processes).")
-    lr: float = Field(5e-4, description="Peak learning rate (AdamW, linear warmup and decay).")
+    lr: float = Field(4e-4, description="Peak learning rate (AdamW, linear warmup and decay).")
     weight_decay: float = Field(0.0, description="AdamW weight decay.")
     warmup_ratio: float = Field(0.05, description="Fraction of steps with linear warmup.")
     max_grad_norm: float = Field(1.0, description="Gradient clipping (0: off).")
@@ -81,7 +100,10 @@ class TrainConfig(StrictModel):
     )
     # -- evaluation, checkpoints, logging -----------------------------------------------------
     eval_every_steps: int = Field(
-        0, description="Held-out evaluation interval in steps (0: at the end of each epoch)."
+        100,
+        description="Dev evaluation interval in steps, for checkpoint selection (0: at the end "
+        "of each epoch; the last step is always evaluated). Held-out pairs are never evaluated "
+        "during training.",
     )
     save_every_steps: int = Field(
         100, description="Write resumable training state every N steps (and at every evaluation)."
@@ -118,9 +140,19 @@ class TrainConfig(StrictModel):
             raise ValueError("epochs must be > 0 and batch_size >= 1")
         if self.freeze_layers < -1:
             raise ValueError("freeze_layers must be >= -1")
+        if (self.train_data is None) != (self.val_data is None):
+            raise ValueError("train_data and val_data go together (the files `data split` writes)")
+        if self.dev_data is not None and self.train_data is None:
+            raise ValueError("dev_data needs train_data and val_data")
+        if self.train_data is not None and self.data is not None:
+            raise ValueError("give either data (split here) or train_data/val_data (split before)")
+        if self.dev_size < 0:
+            raise ValueError("dev_size must be >= 0")
         return self
 
     # Settings that change the trained model; a resumed run must match them exactly.
     def fingerprint_fields(self) -> dict[str, Any]:
+        # Paths are not compared: a resumed run checks the data's content hashes instead.
         skip = {"resume", "progress", "tensorboard", "out", "cache_dir", "num_threads", "seeds"}
+        skip |= {"data", "train_data", "val_data", "dev_data"}
         return {k: v for k, v in self.model_dump(mode="json").items() if k not in skip}

@@ -1,11 +1,18 @@
-"""`supportrm train` as a library call: load → split → write the split → train every seed."""
+"""`supportrm train` as a library call: load → split (train / dev / held-out) → write the split →
+train every seed.
+
+Who uses which pairs: the model learns from **train**; checkpoint selection (and calibration)
+look only at **dev**, carved from the training pairs; the **held-out** pairs are scored once, at
+the end, by the kept model, and are the figures reported.
+"""
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from supportrm.data.schema import PreferencePair
 from supportrm.train.config import TrainConfig
 
 
@@ -15,36 +22,87 @@ def default_data_path() -> Path:
     return Path(default_dataset_path())
 
 
-def train_from_config(config: TrainConfig, *, log: Any = None) -> dict[str, Any]:
-    """Run the whole training stage into ``config.out``; returns the aggregated metrics."""
-    from supportrm.data.io import write_pairs
+@dataclass
+class Splits:
+    train: list[PreferencePair]
+    val: list[PreferencePair]
+    dev: list[PreferencePair]
+    manifests: dict[str, dict[str, Any]] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def load_splits(config: TrainConfig) -> Splits:
+    """The three splits: read from files `supportrm data split` wrote, or made here (held-out
+    by ``val_size``, then dev by ``dev_size`` out of the rest; both grouped by conversation and
+    stratified by category)."""
     from supportrm.data.load import load_pairs
     from supportrm.data.split import split_pairs
-    from supportrm.files import atomic_write_text
-    from supportrm.train.seeds import train_seeds
 
-    data_path = Path(config.data) if config.data else default_data_path()
-    loaded = load_pairs(data_path, on_error=config.on_error, categories=None)
-    split = split_pairs(loaded.pairs, config.val_size, config.split_seed)
-    run_dir = Path(config.out)
-    split_dir = run_dir / "split"
-    split_dir.mkdir(parents=True, exist_ok=True)
-    write_pairs(split.train, split_dir / "train.jsonl.gz")
-    write_pairs(split.val, split_dir / "val.jsonl.gz")
-    atomic_write_text(
-        split_dir / "manifest.json", json.dumps(split.manifest, indent=2, default=str)
-    )
-    extra = {
-        "data_file": str(data_path),
-        "data_load": {
-            "n_read": loaded.n_read,
-            "loaded": len(loaded.pairs),
-            "skipped": len(loaded.skipped),
-        },
-        "split": {
-            "val_size": config.val_size,
-            "seed": config.split_seed,
-            "manifest": "split/manifest.json",
-        },
+    def load(path: Path) -> Any:
+        return load_pairs(path, on_error=config.on_error, categories=None)
+
+    if config.train_data is not None and config.val_data is not None:
+        tr, va = load(config.train_data), load(config.val_data)
+        train, val = list(tr.pairs), list(va.pairs)
+        info: dict[str, Any] = {"data_file": f"{config.train_data} + {config.val_data}"}
+        loads = [tr, va]
+        manifests: dict[str, dict[str, Any]] = {}
+    else:
+        data_path = Path(config.data) if config.data else default_data_path()
+        loaded = load(data_path)
+        split = split_pairs(loaded.pairs, config.val_size, config.split_seed)
+        train, val = list(split.train), list(split.val)
+        info = {"data_file": str(data_path)}
+        loads = [loaded]
+        manifests = {"manifest.json": split.manifest}
+    dev: list[PreferencePair] = []
+    if config.dev_data is not None:
+        dv = load(config.dev_data)
+        dev = list(dv.pairs)
+        loads.append(dv)
+    elif config.dev_size:
+        carved = split_pairs(train, config.dev_size, config.split_seed)
+        train, dev = list(carved.train), list(carved.val)
+        manifests["dev_manifest.json"] = carved.manifest
+    info["data_load"] = {
+        "n_read": sum(x.n_read for x in loads),
+        "loaded": sum(len(x.pairs) for x in loads),
+        "skipped": sum(len(x.skipped) for x in loads),
     }
-    return train_seeds(config, split.train, split.val, run_dir, extra_run_info=extra, log=log)
+    info["split"] = {
+        "val_size": config.val_size,
+        "dev_size": config.dev_size,
+        "seed": config.split_seed,
+        "manifest": "split/manifest.json",
+    }
+    return Splits(train, val, dev, manifests, info)
+
+
+def train_from_config(config: TrainConfig, *, log: Any = None) -> dict[str, Any]:
+    """Run the whole training stage into ``config.out``; returns the aggregated metrics.
+
+    A run it must refuse (an existing run without ``--resume``, or a resume with other settings
+    or other data) is refused before anything is written."""
+    from supportrm.data.io import write_pairs
+    from supportrm.files import atomic_write_json
+    from supportrm.train.seeds import check_resume, train_seeds
+
+    run_dir = Path(config.out)
+    splits = load_splits(config)
+    check_resume(config, run_dir, splits.train, splits.val)
+    split_dir = run_dir / "split"
+    write_pairs(splits.train, split_dir / "train.jsonl.gz")
+    write_pairs(splits.val, split_dir / "val.jsonl.gz")
+    if splits.dev:
+        write_pairs(splits.dev, split_dir / "dev.jsonl.gz")
+    for name, manifest in splits.manifests.items():
+        atomic_write_json(split_dir / name, manifest, default=str, ensure_ascii=True)
+    return train_seeds(
+        config,
+        splits.train,
+        splits.val,
+        run_dir,
+        dev_pairs=splits.dev,
+        extra_run_info=splits.info,
+        log=log,
+    )

@@ -47,6 +47,8 @@ class Prepared:
     val: list[tuple[int, int]]
     val_pairs: list[PreferencePair]  # the scored val pairs (identical ones removed)
     val_encoded: EncodeResult
+    #: Dev pairs (checkpoint selection, calibration); empty: the last checkpoint is kept.
+    dev: list[tuple[int, int]] = field(default_factory=list)
     dropped: dict[str, Any] = field(default_factory=dict)
     n_frozen: int = 0
     cache: FeatureCache | None = None
@@ -65,6 +67,7 @@ def prepare(
     config: TrainConfig,
     train_pairs: Sequence[PreferencePair],
     val_pairs: Sequence[PreferencePair],
+    dev_pairs: Sequence[PreferencePair] = (),
     *,
     base_path: Path | None = None,
     accelerator: Any = None,
@@ -103,7 +106,12 @@ def prepare(
     for ep in v_enc.pairs:
         val.append((len(seqs), len(seqs) + 1))
         seqs += [ep.chosen, ep.rejected]
-    dropped = {
+    d_enc = renderer.encode_pairs(dev_pairs)
+    dev: list[tuple[int, int]] = []
+    for ep in d_enc.pairs:
+        dev.append((len(seqs), len(seqs) + 1))
+        seqs += [ep.chosen, ep.rejected]
+    dropped: dict[str, dict[str, Any]] = {
         "identical_after_truncation": {
             "train": len(t_enc.identical_after_truncation),
             "val": len(v_enc.identical_after_truncation),
@@ -114,6 +122,9 @@ def prepare(
         },
         "truncated_kept": {"train": t_enc.n_truncated, "val": v_enc.n_truncated},
     }
+    if dev_pairs:
+        dropped["identical_after_truncation"]["dev"] = len(d_enc.identical_after_truncation)
+        dropped["truncated_kept"]["dev"] = d_enc.n_truncated
     n_drop = len(t_enc.identical_after_truncation) + len(v_enc.identical_after_truncation)
     if n_drop:
         log(f"excluded {n_drop} pairs identical after truncation (listed in run.json)")
@@ -133,6 +144,7 @@ def prepare(
         val=val,
         val_pairs=[val_pairs[ep.index] for ep in v_enc.pairs],
         val_encoded=v_enc,
+        dev=dev,
         dropped=dropped,
         n_frozen=n_frozen,
     )
@@ -207,17 +219,23 @@ def score_sequences(
     return out
 
 
-def held_out_eval(
-    module: Any, prep: Prepared, config: TrainConfig, use_cache: bool, device: Any
+def pair_eval(
+    module: Any,
+    prep: Prepared,
+    pairs: Sequence[tuple[int, int]],
+    config: TrainConfig,
+    use_cache: bool,
+    device: Any,
 ) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
-    flat = [i for pair in prep.val for i in pair]
+    """Loss, accuracy and reward std on some of the prepared pairs (dev or held-out), with the
+    chosen and rejected rewards."""
+    flat = [i for pair in pairs for i in pair]
     scores = score_sequences(module, prep, flat, config.eval_batch_size, use_cache, device)
     rc, rr = scores[0::2], scores[1::2]
     delta = rc - rr
-    loss = float(np.mean(np.logaddexp(0.0, -delta))) if len(delta) else float("nan")
     stats = {
-        "val_loss": loss,
-        "val_accuracy": float(np.mean(delta > 0)) if len(delta) else float("nan"),
+        "loss": float(np.mean(np.logaddexp(0.0, -delta))) if len(delta) else float("nan"),
+        "accuracy": float(np.mean(delta > 0)) if len(delta) else float("nan"),
         "score_std": float(np.std(scores)) if len(scores) else float("nan"),
     }
     return stats, rc, rr

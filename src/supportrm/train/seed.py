@@ -38,7 +38,7 @@ from supportrm.train import state as train_state
 from supportrm.train.batching import length_grouped_batches, shard
 from supportrm.train.config import TrainConfig
 from supportrm.train.loss import bradley_terry_loss
-from supportrm.train.prepare import Prepared, held_out_eval, model_inputs, score_sequences
+from supportrm.train.prepare import Prepared, model_inputs, pair_eval, score_sequences
 from supportrm.train.runtime import make_accelerator, progress_bar, tensorboard_writer, version
 
 STATE_FILE = train_state.STATE_FILE
@@ -138,7 +138,7 @@ def _setup(
     run = SeedRun(
         config, prep, seed, seed_dir, accelerator, module, model, optimizer, scheduler, params,
         steps_per_epoch, total_steps,
-        best={"val_loss": math.inf, "step": -1, "state": train_state.trainable_state(module)},
+        best={"dev_loss": math.inf, "step": -1, "state": train_state.trainable_state(module)},
     )  # fmt: skip
     _resume_or_reset(run, log)
     return run
@@ -257,7 +257,8 @@ def _step(run: SeedRun, batch: list[int]) -> dict[str, Any]:
 def _train(run: SeedRun, stop_at_step: int | None, log: Any) -> bool:
     """Run the remaining steps; True if stopped early at ``stop_at_step``."""
     config, main = run.config, run.accelerator.is_main_process
-    eval_every = config.eval_every_steps or run.steps_per_epoch
+    # Evaluation only serves checkpoint selection, on dev: without dev pairs there is none.
+    eval_every = (config.eval_every_steps or run.steps_per_epoch) if run.prep.dev else 0
     tb = tensorboard_writer(config, run.seed_dir, run.step) if main else None
     bar = progress_bar(
         config, run.total_steps, f"seed {run.seed}", unit="step", initial=run.step,
@@ -284,7 +285,9 @@ def _train(run: SeedRun, stop_at_step: int | None, log: Any) -> bool:
                     "tokens": rec["tokens"],
                 }
                 _log_step(rec, steps_file, tb, bar)
-                is_eval = run.step % eval_every == 0 or run.step == run.total_steps
+                is_eval = bool(eval_every) and (
+                    run.step % eval_every == 0 or run.step == run.total_steps
+                )
                 if is_eval:
                     _evaluate(run, rec["epoch"], tb, log)
                 if is_eval or run.step % config.save_every_steps == 0 or run.step == stop_at_step:
@@ -312,26 +315,34 @@ def _log_step(rec: dict[str, Any], steps_file: Any, tb: Any, bar: Any) -> None:
 
 
 def _evaluate(run: SeedRun, epoch: float, tb: Any, log: Any) -> None:
-    """Held-out loss and accuracy; the best state by held-out loss is kept."""
-    stats, v_rc, v_rr = held_out_eval(
-        run.module, run.prep, run.config, run.use_cache, run.accelerator.device
+    """Dev loss and accuracy; the state with the lowest dev loss is kept. The held-out pairs are
+    not looked at before the end."""
+    stats, _rc, _rr = pair_eval(
+        run.module, run.prep, run.prep.dev, run.config, run.use_cache, run.accelerator.device
     )
-    run.history.append({"step": run.step, "epoch": epoch, **stats})
+    run.history.append(
+        {
+            "step": run.step,
+            "epoch": epoch,
+            "dev_loss": stats["loss"],
+            "dev_accuracy": stats["accuracy"],
+            "score_std": stats["score_std"],
+        }
+    )
     if run.accelerator.is_main_process:
         _write_jsonl(run.seed_dir / "history.jsonl", run.history)
         log(
-            f"seed {run.seed} step {run.step}: val_loss {stats['val_loss']:.4f} "
-            f"val_accuracy {stats['val_accuracy']:.4f}"
+            f"seed {run.seed} step {run.step}: dev_loss {stats['loss']:.4f} "
+            f"dev_accuracy {stats['accuracy']:.4f}"
         )
     if tb is not None:
-        tb.add_scalar("val/loss", stats["val_loss"], run.step)
-        tb.add_scalar("val/accuracy", stats["val_accuracy"], run.step)
-    if stats["val_loss"] < run.best["val_loss"]:
+        tb.add_scalar("dev/loss", stats["loss"], run.step)
+        tb.add_scalar("dev/accuracy", stats["accuracy"], run.step)
+    if stats["loss"] < run.best["dev_loss"]:
         run.best = {
-            "val_loss": stats["val_loss"],
+            "dev_loss": stats["loss"],
             "step": run.step,
             "state": train_state.trainable_state(run.module),
-            "val_scores": (v_rc, v_rr),  # the final scoring reuses them
         }
 
 
@@ -339,16 +350,16 @@ def _evaluate(run: SeedRun, epoch: float, tb: Any, log: Any) -> None:
 
 
 def _finish(run: SeedRun, wall_so_far: float) -> dict[str, Any]:
-    """Load the best state, score the held-out pairs, write checkpoint and metrics."""
+    """Keep the state chosen on dev (or the last one without dev pairs), score the held-out
+    pairs once with it, write checkpoint and metrics."""
     t0 = time.perf_counter()
     config, prep, best = run.config, run.prep, run.best
-    train_state.load_trainable(run.module, best["state"])
-    if best.get("val_scores") is not None:
-        rc, rr = best["val_scores"]
-    else:  # no evaluation happened (cannot occur with eval at the last step; kept for safety)
-        _stats, rc, rr = held_out_eval(
-            run.module, prep, config, run.use_cache, run.accelerator.device
-        )
+    selected = prep.dev and best["step"] >= 0
+    if selected:
+        train_state.load_trainable(run.module, best["state"])
+    _stats, rc, rr = pair_eval(
+        run.module, prep, prep.val, config, run.use_cache, run.accelerator.device
+    )
     rows = [
         score_row(pair, ep.chosen, ep.rejected, rc[k], rr[k])
         for k, (pair, ep) in enumerate(zip(prep.val_pairs, prep.val_encoded.pairs, strict=True))
@@ -364,10 +375,13 @@ def _finish(run: SeedRun, wall_so_far: float) -> dict[str, Any]:
             _checkpoint_meta(run, norm, np.concatenate([rc, rr]) if len(rc) else np.zeros(0)),
         )
     # The checkpoint is on disk before any metric is computed: a metrics failure loses no model.
-    metrics = _seed_metrics(rows, run.history)
+    kept_step = best["step"] if selected else run.total_steps
+    # The collapse rule judges the model that was kept: history up to the kept step (L2).
+    metrics = _seed_metrics(rows, [h for h in run.history if h["step"] <= kept_step])
     metrics["training"] = {
-        "best_step": best["step"],
-        "best_val_loss": best["val_loss"],
+        "kept_step": kept_step,
+        "selection": "lowest dev loss" if selected else "last step (no dev pairs)",
+        "best_dev_loss": best["dev_loss"] if selected else None,
         "total_steps": run.total_steps,
         "seed": run.seed,
     }
@@ -394,7 +408,7 @@ def _checkpoint_meta(run: SeedRun, norm: dict[str, Any], scores: np.ndarray) -> 
         "render": prep.renderer.settings(),
         "pad": prep.pad_info,
         "seed": run.seed,
-        "best_step": run.best["step"],
+        "kept_step": run.best["step"] if run.prep.dev else run.total_steps,
         "freeze_layers": config.freeze_layers,
         "lora_r": config.lora_r,
         "reward_normalization": norm,

@@ -28,10 +28,13 @@ def train_seeds(
     val_pairs: Sequence[PreferencePair],
     run_dir: Path,
     *,
+    dev_pairs: Sequence[PreferencePair] = (),
     extra_run_info: dict[str, Any] | None = None,
     log: Any = None,
 ) -> dict[str, Any]:
-    """Train every seed in ``config.seeds`` into ``run_dir``; returns the aggregated metrics."""
+    """Train every seed in ``config.seeds`` into ``run_dir``; returns the aggregated metrics.
+    ``dev_pairs`` choose the kept checkpoint (none: the last one is kept); ``val_pairs`` are
+    scored once by the kept model."""
     run_dir = Path(run_dir)
     accelerator = make_accelerator()
     if log is None:
@@ -45,9 +48,9 @@ def train_seeds(
     run_json = run_dir / "run.json"
     if accelerator.is_main_process:
         run_dir.mkdir(parents=True, exist_ok=True)
-        check_resume(config, run_dir)
+        check_resume(config, run_dir, train_pairs, val_pairs)
     accelerator.wait_for_everyone()
-    prep = prepare(config, train_pairs, val_pairs, accelerator=accelerator, log=log)
+    prep = prepare(config, train_pairs, val_pairs, dev_pairs, accelerator=accelerator, log=log)
     t_prepared = time.perf_counter()
     resolved = config.model_copy(update={"max_length": prep.max_length})
     info: dict[str, Any] = {
@@ -64,6 +67,9 @@ def train_seeds(
             "val_hash": hash_pairs(val_pairs),
             "train_used": len(prep.train),
             "val_scored": len(prep.val),
+            "dev_pairs": len(dev_pairs),
+            "dev_hash": hash_pairs(dev_pairs) if dev_pairs else None,
+            "dev_used": len(prep.dev),
         },
         "dropped": prep.dropped,
         "feature_cache": prep.cache_info,
@@ -105,9 +111,15 @@ def train_seeds(
     return agg
 
 
-def check_resume(config: TrainConfig, run_dir: Path) -> None:
-    """Refuse to overwrite a run without ``--resume``, and to resume one made with other
-    settings (the differing keys are named)."""
+def check_resume(
+    config: TrainConfig,
+    run_dir: Path,
+    train_pairs: Sequence[PreferencePair] = (),
+    val_pairs: Sequence[PreferencePair] = (),
+) -> None:
+    """The one guard of a run directory: refuse to overwrite a run without ``--resume``, and to
+    resume one made with other settings or other data (compared by content hash, not path; the
+    differing keys or both hashes are named). Nothing is written either way."""
     cfg_file = run_dir / "config.yaml"
     if not cfg_file.exists():
         return
@@ -118,11 +130,20 @@ def check_resume(config: TrainConfig, run_dir: Path) -> None:
             )
         return
     old = TrainConfig.from_yaml(cfg_file)
-    a = old.fingerprint_fields()
-    b = config.fingerprint_fields()
+    a, b = old.fingerprint_fields(), config.fingerprint_fields()
     if config.max_length is None:
         a.pop("max_length", None)
         b.pop("max_length", None)
     diff = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
     if diff:
         raise ValueError(f"--resume: settings differ from {cfg_file}: {', '.join(diff)}")
+    run_json = run_dir / "run.json"
+    if train_pairs and run_json.exists():
+        recorded = json.loads(run_json.read_text()).get("data", {})
+        for name, pairs in (("train", train_pairs), ("val", val_pairs)):
+            now, then = hash_pairs(pairs), recorded.get(f"{name}_hash")
+            if then is not None and now != then:
+                raise ValueError(
+                    f"--resume: the {name} pairs differ from the run's ({run_json}: {then}; "
+                    f"now: {now}); use another --out for other data"
+                )

@@ -78,7 +78,8 @@ def make_plots(
         "training",
         "Training curves",
         plots.training_curves(run.steps, run.histories, plots_dir / "training.png"),
-        "Training loss (moving average), held-out loss (dashed: ln 2 = chance), held-out accuracy "
+        "Training loss (moving average); on the dev pairs that choose the checkpoint: loss "
+        "(dashed: ln 2 = chance), accuracy "
         "and held-out reward std (a falling std signals collapse).",
     )
     return out

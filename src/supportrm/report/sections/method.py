@@ -49,6 +49,7 @@ def method_section(run: RunData) -> dict[str, Any]:
         ["loss", loss],
         ["tuning", tuning],
         ["seeds", num(run.agg.get("seeds"))],
+        ["splits", _splits(run)],
     ]
     return {
         "rows": table(["item", "value"], rows),
@@ -57,6 +58,21 @@ def method_section(run: RunData) -> dict[str, Any]:
         "compute": table(["run.json field", "value"], compute) if compute else None,
         "wall": table(["recorded field", "value"], wall) if wall else None,
     }
+
+
+def _splits(run: RunData) -> str:
+    """Which pairs did what: the reader must see that the reported pairs chose nothing."""
+    data = run.run_info.data if run.run_info is not None else None
+    if data is None:
+        return "not recorded (no run.json)"
+    kept = {(m.get("training") or {}).get("selection") for m in run.seed_metrics.values()}
+    kept -= {None}
+    return (
+        f"train {data.train_pairs} pairs (learning); dev {data.dev_pairs} pairs carved from "
+        f"train, grouped by conversation (checkpoint selection: {', '.join(sorted(kept)) or 'n/a'}); "
+        f"held-out {data.val_pairs} pairs, scored once at the end by the kept model "
+        "(the held-out figures; second sources are scored the same way)"
+    )
 
 
 def _normalization(run: RunData) -> list[list[str]]:
