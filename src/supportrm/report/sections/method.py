@@ -65,8 +65,8 @@ def _splits(run: RunData) -> str:
     data = run.run_info.data if run.run_info is not None else None
     if data is None:
         return "not recorded (no run.json)"
-    kept = {(m.get("training") or {}).get("selection") for m in run.seed_metrics.values()}
-    kept -= {None}
+    trainings = [m.get("training") or {} for m in run.seed_metrics.values()]
+    kept = {str(t["selection"]) for t in trainings if t.get("selection")}
     return (
         f"train {data.train_pairs} pairs (learning); dev {data.dev_pairs} pairs carved from "
         f"train, grouped by conversation (checkpoint selection: {', '.join(sorted(kept)) or 'n/a'}); "
