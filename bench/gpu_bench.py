@@ -198,7 +198,7 @@ def main() -> None:
     )
     ap.add_argument("--part", choices=["train", "lora8b", "both"], default="both")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
-    ap.add_argument("--epochs", type=int, default=None)
+    ap.add_argument("--epochs", type=float, default=None)
     ap.add_argument("--freeze-layers", type=int, default=None)
     ap.add_argument("--pairs-per-step", type=int, default=16)
     ap.add_argument("--steps", type=int, default=8)

@@ -31,7 +31,7 @@ def main() -> None:
     ap.add_argument("--data", default=None, help="training data (default: the embedded default)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
     ap.add_argument("--freeze-layers", type=int, default=None)
-    ap.add_argument("--epochs", type=int, default=None)
+    ap.add_argument("--epochs", type=float, default=None)
     ap.add_argument("--lr", type=float, default=None)
     ap.add_argument("--batch-size", type=int, default=None)
     ap.add_argument("--max-length", type=int, default=None)

@@ -32,7 +32,7 @@ def main() -> None:
     ap.add_argument("--n-train", type=int, default=None, help="use only the first N training pairs")
     ap.add_argument("--n-val", type=int, default=None, help="use only the first N held-out pairs")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--epochs", type=int, default=None)
+    ap.add_argument("--epochs", type=float, default=None)
     ap.add_argument("--freeze-layers", type=int, default=None)
     ap.add_argument("--batch-size", type=int, default=None)
     ap.add_argument("--lr", type=float, default=None)

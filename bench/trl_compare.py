@@ -235,7 +235,7 @@ def main() -> None:
     ap.add_argument("--dataset", choices=["embedded", "hh", "both"], default="both")
     ap.add_argument("--n-train", type=int, default=None)
     ap.add_argument("--n-val", type=int, default=None)
-    ap.add_argument("--epochs", type=int, default=None, help="default: supportrm's default")
+    ap.add_argument("--epochs", type=float, default=None, help="default: supportrm's default")
     ap.add_argument("--lr", type=float, default=None, help="default: supportrm's default")
     ap.add_argument("--batch-size", type=int, default=None, help="default: supportrm's default")
     ap.add_argument(

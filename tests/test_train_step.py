@@ -94,10 +94,10 @@ def test_fractional_epochs_stop_the_last_pass_early(tmp_path: Path) -> None:
     import json
 
     path = tiny_bert(tmp_path / "bert")
-    pairs = toy_pairs(40)
-    train, val = pairs[:32], pairs[32:]  # 32 pairs, batch 8: 4 steps per epoch
+    pairs = toy_pairs(46)
+    train, dev, val = pairs[:32], pairs[32:38], pairs[38:]  # 32 pairs, batch 8: 4 steps/epoch
     cfg = tiny_config(path, tmp_path, epochs=1.5, eval_every_steps=0)
-    prep = prepare(cfg, train, val, log=lambda *_: None)
+    prep = prepare(cfg, train, val, dev, log=lambda *_: None)
     metrics = train_one_seed(cfg, prep, 0, tmp_path / "seed-0", log=lambda *_: None)
     assert metrics["training"]["total_steps"] == 6
     steps = [json.loads(x) for x in (tmp_path / "seed-0" / "steps.jsonl").read_text().splitlines()]

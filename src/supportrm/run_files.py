@@ -148,6 +148,18 @@ class RewardNormalization(RunFile):
     usage: str = "normalised_reward = (reward - mean) / std"
 
 
+class TemperatureFit(RunFile):
+    """``temperature`` in ``supportrm.json``: see ``supportrm.evaluate.temperature``."""
+
+    value: float
+    fitted_on: str
+    n_pairs: int
+    bt_loss_before: float
+    bt_loss_after: float
+    at_bound: bool = False
+    usage: str
+
+
 class CheckpointMeta(RunFile):
     """``seed-<S>/checkpoint/supportrm.json``: what a checkpoint needs to score like training."""
 
@@ -161,6 +173,7 @@ class CheckpointMeta(RunFile):
     freeze_layers: int
     lora_r: int
     reward_normalization: RewardNormalization | None = None
+    temperature: TemperatureFit | None = None
     val_reward_mean: float | None = None
     val_reward_std: float | None = None
     config: dict[str, Any]
@@ -194,6 +207,8 @@ class Calibration(RunFile):
     mean_p_chosen: float | None = None
     n_bins: int | None = None
     reliability: list[dict[str, Any]] = Field(default_factory=list)
+    #: Set when the margins were divided by a fitted temperature first (``calibration_tempered``).
+    temperature: float | None = None
 
 
 class VerdictGroup(RunFile):
@@ -248,6 +263,8 @@ class SeedMetrics(RunFile):
     per_category: dict[str, CategoryMetrics]
     scores: dict[str, Any]
     calibration: Calibration
+    #: ``calibration`` of ``sigmoid(delta / T)`` with the checkpoint's dev-fitted temperature.
+    calibration_tempered: Calibration | None = None
     length_bias: dict[str, Any]
     errors: dict[str, list[dict[str, Any]]]
     agreement: dict[str, Any] | None
@@ -282,6 +299,9 @@ class SeedRow(RunFile):
     tie_rate: float | None
     bt_loss: float | None
     ece: float | None
+    #: ECE of sigmoid(margin / T), T fitted on dev (None: no temperature stored).
+    ece_tempered: float | None = None
+    temperature: float | None = None
     categories: dict[str, float | None]
     category_ci: dict[str, list[float] | None]
     meets_targets: bool

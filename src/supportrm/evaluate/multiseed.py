@@ -112,6 +112,8 @@ def aggregate(
                 "tie_rate": acc["tie_rate"],
                 "bt_loss": m.get("calibration", {}).get("bt_loss"),
                 "ece": m.get("calibration", {}).get("ece"),
+                "ece_tempered": (m.get("calibration_tempered") or {}).get("ece"),
+                "temperature": (m.get("calibration_tempered") or {}).get("temperature"),
                 "categories": cats,
                 "category_ci": {
                     c: b["accuracy"].get("strict_ci") for c, b in m.get("per_category", {}).items()
@@ -125,7 +127,7 @@ def aggregate(
     categories.sort()
     overall = {
         key: _spread([p[key] for p in per_seed])
-        for key in ("strict", "ties_half", "tie_rate", "bt_loss", "ece")
+        for key in ("strict", "ties_half", "tie_rate", "bt_loss", "ece", "ece_tempered")
     }
     per_category: dict[str, Any] = {}
     for c in categories:

@@ -25,6 +25,7 @@ from supportrm.evaluate.scoretable import (
     read_score_table,
     write_score_table,
 )
+from supportrm.evaluate.temperature import load_temperature, tempered_calibration
 from supportrm.files import atomic_write_json
 from supportrm.run_files import RunMetrics, SeedMetrics
 
@@ -110,11 +111,14 @@ def evaluate_run(
             targets=targets,
             n_bootstrap=n_bootstrap,
             seed=seed,
-            history=read_history(d),
+            history=_history_to_kept(d),
             pairs=pairs,
             thresholds=thresholds,
         )
         per_seed[s]["seed"] = s
+        temperature = load_temperature(d / "checkpoint")
+        if temperature is not None:
+            per_seed[s]["calibration_tempered"] = tempered_calibration(tables[s].delta, temperature)
         old = d / "metrics.json"
         if old.exists():
             # Keep what other stages recorded there (e.g. the trainer's "training" block).
@@ -131,6 +135,17 @@ def evaluate_run(
     if write:
         run_files.write(run_dir / "metrics.json", agg, RunMetrics)
     return agg
+
+
+def _history_to_kept(seed_dir: Path) -> list[dict[str, Any]] | None:
+    """The training history up to the kept checkpoint: the collapse rule judges that model."""
+    history = read_history(seed_dir)
+    try:
+        training = json.loads((seed_dir / "metrics.json").read_text(encoding="utf-8"))["training"]
+        kept = int(training["kept_step"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return history
+    return [h for h in history if h.get("step", 0) <= kept] if history is not None else None
 
 
 def _is_checkpoint(path: Path) -> bool:
@@ -289,6 +304,12 @@ def _format_single(m: Mapping[str, Any]) -> str:
     cal = m["calibration"]
     lb = m["length_bias"]
     rho = lb["spearman_reward_tokens"]["rho"]
+    tempered = m.get("calibration_tempered")
+    if tempered:
+        lines.append(
+            f"temperature {tempered['temperature']:.3f} (fitted on dev): ECE "
+            f"{tempered['ece']:.3f}, Brier {tempered['brier']:.3f} after"
+        )
     lines.append(
         f"calibration: ECE {cal['ece']:.3f}, Brier {cal['brier']:.3f}, BT loss {cal['bt_loss']:.4f};"
         f" length bias: Spearman(reward, tokens) {'-' if rho is None else f'{rho:+.2f}'},"

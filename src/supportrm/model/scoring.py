@@ -67,6 +67,9 @@ class RewardScorer:
         self.tokenizer = tokenizer
         self.renderer = renderer
         self.device = torch.device(device)
+        #: Dev-fitted temperature from ``supportrm.json`` (1.0 when none is stored): use it for
+        #: probabilities, P(a beats b) = sigmoid((r_a - r_b) / temperature); rewards are raw.
+        self.temperature = 1.0
         #: Counts from the last :meth:`score_pairs` call (``n_input``, ``n_scored``,
         #: ``identical_after_truncation``, ``excluded_ids``, ``n_truncated``).
         self.last_stats: dict[str, Any] = {}
@@ -100,7 +103,16 @@ class RewardScorer:
             max_length = min(max_length, int(limit))
         dev = device or ("cuda" if torch.cuda.is_available() else "cpu")
         module = RewardModule(model).to(dev)
-        return cls(module, tokenizer, Renderer(tokenizer, kind, max_length), dev)
+        scorer = cls(module, tokenizer, Renderer(tokenizer, kind, max_length), dev)
+        fit = meta.get("temperature")
+        if isinstance(fit, dict) and fit.get("value"):
+            scorer.temperature = float(fit["value"])
+        return scorer
+
+    def preference_probability(self, reward_a: Any, reward_b: Any) -> np.ndarray:
+        """P(a beats b) = sigmoid((reward_a - reward_b) / temperature), elementwise."""
+        delta = np.asarray(reward_a, dtype=np.float64) - np.asarray(reward_b, dtype=np.float64)
+        return 1.0 / (1.0 + np.exp(-delta / self.temperature))
 
     @torch.no_grad()
     def score_encoded(self, seqs: Sequence[Encoded], batch_size: int = 32) -> np.ndarray:

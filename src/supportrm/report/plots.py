@@ -67,7 +67,12 @@ def margin_distribution(tables: Mapping[int, ScoreTable], path: Path) -> Path:
     return _save(fig, path)
 
 
-def reliability_diagram(tables: Mapping[int, ScoreTable], path: Path) -> Path:
+def reliability_diagram(
+    tables: Mapping[int, ScoreTable],
+    path: Path,
+    *,
+    temperatures: Mapping[int, float] | None = None,
+) -> Path:
     fig, (ax, axc) = plt.subplots(
         2, 1, figsize=(7, 6), gridspec_kw={"height_ratios": [3, 1]}, sharex=True
     )
@@ -78,7 +83,18 @@ def reliability_diagram(tables: Mapping[int, ScoreTable], path: Path) -> Path:
         bins = [b for b in reliability_bins(prob, label) if b["count"]]
         x = [b["mean_predicted"] for b in bins]
         y = [b["observed"] for b in bins]
-        ax.plot(x, y, marker="o", label=f"seed {s}")
+        line = ax.plot(x, y, marker="o", label=f"seed {s}")[0]
+        if temperatures and s in temperatures:
+            temp = temperatures[s]
+            tb = [b for b in reliability_bins(*symmetrised(t.delta / temp)) if b["count"]]
+            ax.plot(
+                [b["mean_predicted"] for b in tb],
+                [b["observed"] for b in tb],
+                marker="x",
+                linestyle="--",
+                color=line.get_color(),
+                label=f"seed {s}, T = {temp:.2f}",
+            )
         centers = np.array([(b["lower"] + b["upper"]) / 2 for b in bins])
         axc.bar(centers - 0.05 + width * (k + 0.5), [b["count"] for b in bins], width=width)
     ax.set_ylabel("observed frequency")

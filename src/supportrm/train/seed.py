@@ -22,6 +22,7 @@ import torch
 
 from supportrm.evaluate.accuracy import accuracy_three_ways
 from supportrm.evaluate.metrics import compute_metrics
+from supportrm.evaluate.temperature import fit_temperature, tempered_calibration
 from supportrm.files import atomic_write_text
 from supportrm.model.backbone import (
     RewardModule,
@@ -365,6 +366,7 @@ def _finish(run: SeedRun, wall_so_far: float) -> dict[str, Any]:
         for k, (pair, ep) in enumerate(zip(prep.val_pairs, prep.val_encoded.pairs, strict=True))
     ]
     norm = _train_reward_stats(run)
+    temperature = _fit_temperature(run)
     wall = wall_so_far + time.perf_counter() - t0
     if run.accelerator.is_main_process:
         _write_jsonl(run.seed_dir / "val_scores.jsonl", rows)
@@ -372,12 +374,16 @@ def _finish(run: SeedRun, wall_so_far: float) -> dict[str, Any]:
             run.accelerator.unwrap_model(run.model),
             prep.tokenizer,
             run.seed_dir / "checkpoint",
-            _checkpoint_meta(run, norm, np.concatenate([rc, rr]) if len(rc) else np.zeros(0)),
+            _checkpoint_meta(
+                run, norm, temperature, np.concatenate([rc, rr]) if len(rc) else np.zeros(0)
+            ),
         )
     # The checkpoint is on disk before any metric is computed: a metrics failure loses no model.
     kept_step = best["step"] if selected else run.total_steps
     # The collapse rule judges the model that was kept: history up to the kept step (L2).
     metrics = _seed_metrics(rows, [h for h in run.history if h["step"] <= kept_step])
+    if temperature is not None:
+        metrics["calibration_tempered"] = tempered_calibration(rc - rr, temperature["value"])
     metrics["training"] = {
         "kept_step": kept_step,
         "selection": "lowest dev loss" if selected else "last step (no dev pairs)",
@@ -399,7 +405,20 @@ def _finish(run: SeedRun, wall_so_far: float) -> dict[str, Any]:
     return metrics
 
 
-def _checkpoint_meta(run: SeedRun, norm: dict[str, Any], scores: np.ndarray) -> dict[str, Any]:
+def _fit_temperature(run: SeedRun) -> dict[str, Any] | None:
+    """One temperature for P(a beats b) = sigmoid(delta / T), fitted on dev with the kept model
+    (never on the held-out pairs it is judged on). None without dev pairs."""
+    if not run.prep.dev:
+        return None
+    _stats, dc, dr = pair_eval(
+        run.module, run.prep, run.prep.dev, run.config, run.use_cache, run.accelerator.device
+    )
+    return fit_temperature(dc - dr)
+
+
+def _checkpoint_meta(
+    run: SeedRun, norm: dict[str, Any], temperature: dict[str, Any] | None, scores: np.ndarray
+) -> dict[str, Any]:
     config, prep = run.config, run.prep
     meta = {
         "supportrm_version": version(),
@@ -412,6 +431,7 @@ def _checkpoint_meta(run: SeedRun, norm: dict[str, Any], scores: np.ndarray) -> 
         "freeze_layers": config.freeze_layers,
         "lora_r": config.lora_r,
         "reward_normalization": norm,
+        "temperature": temperature,
         "val_reward_mean": float(scores.mean()) if len(scores) else None,
         "val_reward_std": float(scores.std()) if len(scores) else None,
         "config": config.model_dump(mode="json"),

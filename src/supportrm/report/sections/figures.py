@@ -63,9 +63,12 @@ def make_plots(
     add(
         "reliability",
         "Reliability diagram",
-        plots.reliability_diagram(run.tables, plots_dir / "reliability.png"),
-        "Predicted P = sigmoid(margin) vs observed frequency, each pair in both orientations; "
-        "points on the diagonal = calibrated.",
+        plots.reliability_diagram(
+            run.tables, plots_dir / "reliability.png", temperatures=_temperatures(run)
+        ),
+        "Predicted P = sigmoid(margin) (solid) and sigmoid(margin / T) with the temperature "
+        "fitted on dev (dashed, when stored) vs observed frequency on the held-out pairs, each "
+        "pair in both orientations; points on the diagonal = calibrated.",
     )
     add(
         "length",
@@ -82,4 +85,13 @@ def make_plots(
         "(dashed: ln 2 = chance), accuracy "
         "and held-out reward std (a falling std signals collapse).",
     )
+    return out
+
+
+def _temperatures(run: RunData) -> dict[int, float]:
+    out = {}
+    for s, m in run.seed_metrics.items():
+        tempered = m.get("calibration_tempered") or {}
+        if tempered.get("temperature"):
+            out[s] = float(tempered["temperature"])
     return out

@@ -88,12 +88,25 @@ def limitations_section(run: RunData, data: Mapping[str, Any]) -> dict[str, Any]
                 f"above {pct(LENGTH_GAP_WARN, 0)}."
             )
             break
-    eces = [m["calibration"]["ece"] for m in run.seed_metrics.values()]
+    tempered = [m.get("calibration_tempered") for m in run.seed_metrics.values()]
+    if tempered and all(tempered):
+        eces = [t["ece"] for t in tempered if t]
+        what = "sigmoid(margin / T), T fitted on dev and stored in supportrm.json,"
+        advice = (
+            "Read probabilities only through the stored temperature, and refit it on pairs "
+            "from the deployment distribution before trusting them there."
+        )
+    else:
+        eces = [m["calibration"]["ece"] for m in run.seed_metrics.values()]
+        what = "sigmoid(margin)"
+        advice = (
+            "Fine for PPO (only reward differences matter), but train with a dev split "
+            "(--dev-size > 0) so a temperature is fitted before reading it as a probability."
+        )
     if eces and max(eces) > ECE_WARN:
         recs.append(
-            f"P(chosen) = sigmoid(margin) is miscalibrated (ECE up to {max(eces):.3f} > {ECE_WARN}). "
-            "Fine for PPO (only reward differences matter), but fit a temperature on held-out data "
-            "before reading the sigmoid as a probability (e.g. for best-of-n thresholds)."
+            f"P(chosen) = {what} is miscalibrated on the held-out pairs (ECE up to "
+            f"{max(eces):.3f} > {ECE_WARN}). {advice}"
         )
     ntr = sum(int(m.get("n_truncated") or 0) for m in run.seed_metrics.values())
     if ntr:

@@ -72,6 +72,12 @@ def results_section(
         mrow("ECE (10 bins)", lambda m: num(m["calibration"]["ece"])),
         mrow("Brier score", lambda m: num(m["calibration"]["brier"])),
         mrow(
+            "temperature T (fitted on dev)",
+            lambda m: num(m["calibration_tempered"]["temperature"], 3),
+        ),
+        mrow("ECE of sigmoid(margin / T)", lambda m: num(m["calibration_tempered"]["ece"])),
+        mrow("Brier of sigmoid(margin / T)", lambda m: num(m["calibration_tempered"]["brier"])),
+        mrow(
             "Spearman(reward, tokens)",
             lambda m: num(m["length_bias"]["spearman_reward_tokens"]["rho"]),
         ),
