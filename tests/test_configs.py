@@ -26,7 +26,7 @@ ACCELERATE = {
     "accelerate_fsdp.yaml": ("FSDP", "use_fsdp"),
     "deepspeed_zero2.yaml": ("DEEPSPEED", "use_deepspeed"),
 }
-TRAIN_YAMLS = ["train_default.yaml"]
+TRAIN_YAMLS = ["train_default.yaml", "quality.yaml"]
 FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9_-]*")
 
 
@@ -192,3 +192,13 @@ def test_train_default_is_the_default_config(monkeypatch: pytest.MonkeyPatch) ->
         _check_train_args(path, argv[2:])
     assert "--config" in commands[0]
     assert not set(FLAG.findall(prose)) - _train_option_names()
+
+
+def test_quality_preset_resolves_and_is_what_benchmarks_md_says(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(REPO)
+    cfg = resolve_config(TrainConfig, CONFIGS / "quality.yaml", {})
+    assert (cfg.freeze_layers, cfg.epochs, cfg.lr) == (3, 1, 3e-4)
+    assert cfg != TrainConfig.model_validate({})
+    assert "configs/quality.yaml" in (REPO / "docs" / "benchmarks.md").read_text()

@@ -65,7 +65,23 @@ def test_corpus_is_large_and_fully_covered() -> None:
     assert files == sorted(CASES), "every corpus file needs a case (and every case a file)"
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+# Well-formed records kept out by policy: counted and named, never a hard error on their own.
+EXCLUDED = {"empty_response.jsonl"}
+
+
+@pytest.mark.parametrize("name", sorted(EXCLUDED))
+def test_excluded_records_are_named_and_kept_out_without_an_error(name: str) -> None:
+    res = load_pairs(BAD / name)
+    assert res.n_excluded == len(CASES[name]) == res.n_skipped
+    got = [(s.line, e.field) for s in res.skipped for e in s.errors]
+    assert got == [(line, field) for line, field, _ in CASES[name]]
+    assert all(e.reason.startswith(r) for s, (_, _, r) in zip(res.skipped, CASES[name], strict=True) for e in s.errors)  # fmt: skip
+    assert res.n_loaded + res.n_skipped == res.n_read
+    with pytest.raises(DataValidationError):  # ... unless the user asked for no exclusions
+        load_pairs(BAD / name, allow_empty_response=True, max_chars=1)
+
+
+@pytest.mark.parametrize("name", sorted(set(CASES) - EXCLUDED))
 def test_bad_input_names_file_line_and_field(name: str) -> None:
     path = BAD / name
     with pytest.raises(DataValidationError) as info:

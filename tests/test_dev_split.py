@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -169,3 +170,76 @@ def test_train_accepts_the_files_data_split_writes(tmp_path: Path) -> None:
     bad = CliRunner().invoke(main, [*args, "--data", str(data), "--out", str(tmp_path / "bad")])
     assert bad.exit_code != 0 and "train_data" in bad.output
     assert not (tmp_path / "bad").exists()
+
+
+def test_train_takes_the_data_options_of_data_check(tmp_path: Path) -> None:
+    """M4: --on-error skip prints the count and writes RUN_DIR/rejects.jsonl; --max-chars and
+    --allow-empty-response mean what they mean in `data check`; the summary prints accuracy.
+    An empty reply is excluded (counted, named, kept out), not a hard error."""
+    from click.testing import CliRunner
+
+    from supportrm.cli import main
+
+    model = tiny_bert(tmp_path / "bert")
+
+    def data_with(line: int, **change: str) -> Path:
+        path = tmp_path / f"pairs-{line}-{'-'.join(change)}.jsonl"
+        write_pairs(toy_pairs(40), path)
+        lines = path.read_text().splitlines()
+        rec = json.loads(lines[line - 1])
+        rec.update({k: (rec["chosen"] if v == "=chosen" else v) for k, v in change.items()})
+        lines[line - 1] = json.dumps(rec)
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    def train(data: Path, out: str, *extra: str) -> Any:
+        args = [
+            "train", "--data", str(data), "--model", str(model), "--val-size", "8",
+            "--seeds", "0", "--epochs", "1", "--freeze-layers", "1", "--batch-size", "8",
+            "--max-length", "96", "--cache-dir", str(tmp_path / "cache"), "--no-progress",
+            "--out", str(tmp_path / out), *extra,
+        ]  # fmt: skip
+        return CliRunner().invoke(main, args)
+
+    invalid = data_with(6, rejected="=chosen")
+    refused = train(invalid, "a")
+    assert refused.exit_code != 0 and ":6: rejected: identical to chosen" in refused.output
+    assert not (tmp_path / "a").exists()
+    res = train(invalid, "b", "--on-error", "skip")
+    assert res.exit_code == 0, res.output
+    assert "skipped 1 records (0 of them excluded" in res.output and "strict" in res.output
+    rejects = [json.loads(x) for x in (tmp_path / "b/rejects.jsonl").read_text().splitlines()]
+    assert len(rejects) == 1 and rejects[0]["line"] == 6
+    run = json.loads((tmp_path / "b/run.json").read_text())
+    assert run["data_load"]["skipped"] == 1 and run["data_load"]["rejects"] == "rejects.jsonl"
+
+    empty = data_with(9, chosen="   ")
+    res = train(empty, "c")
+    assert res.exit_code == 0, res.output
+    assert "1 of them excluded for an empty reply" in res.output
+    load = json.loads((tmp_path / "c/run.json").read_text())["data_load"]
+    assert (load["skipped"], load["excluded"]) == (1, 1)
+    kept = train(empty, "d", "--allow-empty-response")
+    assert kept.exit_code == 0, kept.output
+    assert json.loads((tmp_path / "d/run.json").read_text())["data_load"]["skipped"] == 0
+    short = train(invalid, "e", "--max-chars", "20")
+    assert short.exit_code != 0 and "over the limit of 20" in short.output
+
+
+def test_an_aggregation_failure_is_an_error_the_user_sees(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """L3: no `except Exception: pass` around aggregation; the models are on disk first."""
+    import supportrm.train.seeds as seeds_module
+
+    def broken(*_a: object, **_k: object) -> None:
+        raise RuntimeError("aggregation broke")
+
+    monkeypatch.setattr(seeds_module, "aggregate", broken)
+    model = tiny_bert(tmp_path / "bert")
+    data = tmp_path / "pairs.jsonl"
+    write_pairs(toy_pairs(30), data)
+    cfg = tiny_config(model, tmp_path, data=data, val_size=6, epochs=1)
+    with pytest.raises(RuntimeError, match="aggregation broke"):
+        train_from_config(cfg, **QUIET)
+    assert (cfg.out / "seed-0/checkpoint/model.safetensors").exists()

@@ -370,3 +370,23 @@ def test_compute_and_save_with_a_scorer(tmp_path):
     assert load_reward_normalization(tmp_path)["std"] == pytest.approx(
         np.std([0, 1, 2, 3, 1, 2, 3, 4])
     )
+
+
+def test_ci_resamples_conversations_when_they_hold_several_pairs() -> None:
+    """L5: 40 conversations of 10 pairs each, all right or all wrong: the pair bootstrap treats
+    400 independent pairs and is far too narrow; the conversation bootstrap is not."""
+    from supportrm.evaluate.accuracy import accuracy_block
+
+    rng = np.random.default_rng(0)
+    conv_right = rng.random(40) < 0.7
+    delta = np.repeat(np.where(conv_right, 1.0, -1.0), 10)
+    groups = [f"c{i}" for i in range(40) for _ in range(10)]
+    by_pair = accuracy_block(delta, n_bootstrap=2000, seed=0)
+    by_conv = accuracy_block(delta, n_bootstrap=2000, seed=0, groups=groups)
+    assert by_pair["ci_unit"] == "pair" and by_conv["ci_unit"] == "conversation"
+    assert by_conv["strict"] == by_pair["strict"]
+    width = {k: b["strict_ci"][1] - b["strict_ci"][0] for k, b in (("pair", by_pair), ("conv", by_conv))}  # fmt: skip
+    assert width["conv"] > 2 * width["pair"]
+    # one pair per conversation: the same interval as the pair bootstrap, to the digit
+    single = accuracy_block(delta, n_bootstrap=2000, seed=0, groups=[str(i) for i in range(400)])
+    assert single == by_pair

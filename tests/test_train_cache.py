@@ -61,3 +61,22 @@ def test_cache_is_reused_across_runs(tmp_path: Path) -> None:
     )
     train_seeds(cfg3, pairs[:24], pairs[24:], cfg3.out, log=lambda *_: None)
     assert json.loads((cfg3.out / "run.json").read_text())["feature_cache"]["key"] != info1["key"]
+
+
+def test_cleanup_never_deletes_a_live_process_entry(tmp_path: Path) -> None:
+    """L10: half-built cache folders of a process that is alive stay; a dead one's go."""
+    import os
+    import subprocess
+    import sys
+
+    from supportrm.train.cache import _remove_stale
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
+                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    live = tmp_path / f".k1.tmp-{os.getpid()}"
+    gone = tmp_path / f".k1.tmp-{dead}"
+    other_key = tmp_path / f".k2.tmp-{dead}"
+    for d in (live, gone, other_key):
+        d.mkdir()
+    _remove_stale(tmp_path, "k1")
+    assert live.exists() and not gone.exists() and other_key.exists()

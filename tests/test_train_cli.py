@@ -47,6 +47,11 @@ def test_seeds_parsing_and_print_config(tmp_path: Path) -> None:
     assert "epochs: 7" in res.output and "lr: 0.5" in res.output
     res = runner.invoke(main, ["train", "--seeds", "1", "oops", "--print-config"])
     assert res.exit_code != 0 and "oops" in res.output
+    # a stray integer elsewhere is an error, never a silent extra seed
+    res = runner.invoke(main, ["train", "--seeds", "0", "--epochs", "1", "2", "--print-config"])
+    assert res.exit_code != 0 and "unexpected extra argument (2)" in res.output
+    res = runner.invoke(main, ["run", "--seeds", "0", "--epochs", "1", "2"])
+    assert res.exit_code != 0 and "unexpected extra argument (2)" in res.output
 
 
 def test_train_command_writes_the_run_directory(tmp_path: Path) -> None:

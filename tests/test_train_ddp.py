@@ -23,9 +23,10 @@ from supportrm.model.testing import toy_pairs
 from supportrm.train.seeds import train_seeds
 from supportrm.train.testing import tiny_config
 model, tmp, cache = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "1"
+n_train = int(sys.argv[4])
 pairs = toy_pairs(44)
 cfg = tiny_config(model, tmp, epochs=2, batch_size=8, cache_features=cache, freeze_layers=1)
-train_seeds(cfg, pairs[:35], pairs[35:], cfg.out, log=lambda *_: None)
+train_seeds(cfg, pairs[:n_train], pairs[35:], cfg.out, log=lambda *_: None)
 """
 
 
@@ -35,7 +36,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _run(model: Path, tmp: Path, world: int, cache: bool) -> list[dict]:
+def _run(model: Path, tmp: Path, world: int, cache: bool, n_train: int = 35) -> list[dict]:
     port = _free_port()
     procs = []
     for rank in range(world):
@@ -54,7 +55,9 @@ def _run(model: Path, tmp: Path, world: int, cache: bool) -> list[dict]:
                 WORLD_SIZE=str(world),
                 LOCAL_WORLD_SIZE=str(world),
             )
-        cmd = [sys.executable, "-c", WORKER, str(model), str(tmp), "1" if cache else "0"]
+        cmd = [
+            sys.executable, "-c", WORKER, str(model), str(tmp), "1" if cache else "0", str(n_train)
+        ]  # fmt: skip
         procs.append(
             subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         )
@@ -78,3 +81,17 @@ def test_ddp_two_processes_matches_one(cache: bool, tmp_path: Path) -> None:
     la, lb = [s["loss"] for s in one], [s["loss"] for s in two]
     np.testing.assert_allclose(lb, la, atol=1e-5, rtol=1e-5)
     assert la[0] != la[-1]
+
+
+@pytest.mark.slow
+def test_ddp_final_batch_smaller_than_the_world(tmp_path: Path) -> None:
+    """M2: 33 pairs, batch 8: the last global batch holds 1 pair, so rank 0's shard is empty. It
+    must neither crash nor hang, and the losses must still follow one process."""
+    model = tiny_bert(tmp_path / "bert")
+    one = _run(model, tmp_path / "one", 1, True, n_train=33)
+    two = _run(model, tmp_path / "two", 2, True, n_train=33)
+    assert sorted({s["pairs"] for s in two}) == [1, 8]
+    np.testing.assert_allclose(
+        [s["loss"] for s in two], [s["loss"] for s in one], atol=1e-5, rtol=1e-5
+    )
+    assert [s["batch_accuracy"] for s in two] == pytest.approx([s["batch_accuracy"] for s in one])

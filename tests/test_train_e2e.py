@@ -18,7 +18,10 @@ from supportrm.train.config import TrainConfig
 from supportrm.train.seeds import train_seeds
 
 
-def test_resolve_packaged_and_errors(tmp_path: Path) -> None:
+def test_resolve_packaged_and_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
     assert resolve_base_model("minilm") == packaged_minilm_path()
     assert (packaged_minilm_path() / "model.safetensors").exists()
     with pytest.raises(FileNotFoundError, match=r"config\.json"):
@@ -28,6 +31,9 @@ def test_resolve_packaged_and_errors(tmp_path: Path) -> None:
     # a hub id without network (HF_HUB_OFFLINE=1) fails with a pointer to the offline default
     with pytest.raises(FileNotFoundError, match="--model minilm"):
         resolve_base_model("no-such-org/no-such-model-xyz")
+    # a mistyped run folder with one "/" is a missing folder, said so, and never downloaded
+    with pytest.raises(FileNotFoundError, match="no such folder, and offline"):
+        resolve_base_model("runs/no-such-run")
 
 
 @pytest.mark.e2e

@@ -107,6 +107,10 @@ class DataLoad(RunFile):
     n_read: int
     loaded: int
     skipped: int
+    #: Of the skipped: well-formed records kept out by policy (empty replies).
+    excluded: int = 0
+    #: File (relative to the run directory) listing each skipped record with its reasons.
+    rejects: str | None = None
 
 
 class SplitInfo(RunFile):
@@ -190,6 +194,8 @@ class Accuracy(RunFile):
     n_ties: int
     strict_ci: list[float] | None = None
     ties_half_ci: list[float] | None = None
+    #: What the bootstrap resampled: "pair", or "conversation" when some held several pairs.
+    ci_unit: str = "pair"
 
 
 class CategoryMetrics(RunFile):

@@ -144,16 +144,28 @@ def _load(
 
 def _report_problems(result: LoadResult, rejects: Path | None) -> None:
     """Skipped records and warnings, on stderr after the main output."""
-    if result.skipped:
+    excluded = [s for s in result.skipped if s.excluded]
+    invalid = [s for s in result.skipped if not s.excluded]
+    if excluded:
         click.echo(
-            f"skipped {result.n_skipped} of {result.n_read} records; each with its reasons in "
-            f"{rejects}",
+            f"excluded {len(excluded)} records with an empty reply (kept out of the data; "
+            "--allow-empty-response keeps them)" + (f"; also in {rejects}" if rejects else ""),
             err=True,
         )
-        for s in result.skipped[:_SHOW]:
+        for s in excluded[:_SHOW]:
             click.echo(f"  {s.location}: {s.reason}", err=True)
-        if result.n_skipped > _SHOW:
-            click.echo(f"  ... and {result.n_skipped - _SHOW} more", err=True)
+        if len(excluded) > _SHOW:
+            click.echo(f"  ... and {len(excluded) - _SHOW} more", err=True)
+    if invalid:
+        click.echo(
+            f"skipped {len(invalid)} invalid of {result.n_read} records; each with its reasons "
+            f"in {rejects}",
+            err=True,
+        )
+        for s in invalid[:_SHOW]:
+            click.echo(f"  {s.location}: {s.reason}", err=True)
+        if len(invalid) > _SHOW:
+            click.echo(f"  ... and {len(invalid) - _SHOW} more", err=True)
     if result.warnings:
         click.echo(f"{len(result.warnings)} warning(s) on loaded records:", err=True)
         for w in result.warnings[:_SHOW]:

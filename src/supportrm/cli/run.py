@@ -9,12 +9,17 @@ from typing import Any
 
 import click
 
-from supportrm.cli.train import TRAIN_CONTEXT, config_file_option, config_from_cli
+from supportrm.cli.train import (
+    TRAIN_CONTEXT,
+    SeedsCommand,
+    config_file_option,
+    config_from_cli,
+)
 from supportrm.config import options_from_model
 from supportrm.train.config import TrainConfig
 
 
-@click.command("run", context_settings=TRAIN_CONTEXT)
+@click.command("run", cls=SeedsCommand, context_settings=TRAIN_CONTEXT)
 @config_file_option
 @click.option(
     "--target-overall",

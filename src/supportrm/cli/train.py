@@ -9,9 +9,31 @@ import click
 from supportrm.config import options_from_model, resolve_config
 from supportrm.train.config import TrainConfig
 
+
+class SeedsCommand(click.Command):
+    """A command whose ``--seeds`` takes several values: ``--seeds 0 1 2``.
+
+    click options take one value each, so the integers right after ``--seeds`` are rewritten as
+    repeated options (``--seeds 0 --seeds 1 --seeds 2``) before parsing. Only those: an integer anywhere else is an error, never a
+    silent extra seed (``--epochs 1 2`` fails instead of training seed 2)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(args):
+            out.append(args[i])
+            if args[i] == "--seeds":
+                values = []
+                while i + 1 < len(args) and _is_int(args[i + 1].rstrip(",")):
+                    values.append(args[i + 1].rstrip(","))
+                    i += 1
+                out += [x for v in values for x in ("--seeds", v)][1:]
+            i += 1
+        return super().parse_args(ctx, out)
+
+
 # Shared with `supportrm run`, which takes every TrainConfig option too.
-#: Extra positional arguments are allowed so that `--seeds 0 1 2` works (see config_from_cli).
-TRAIN_CONTEXT = {"ignore_unknown_options": False, "allow_extra_args": True}
+TRAIN_CONTEXT: dict[str, Any] = {}
 config_file_option = click.option(
     "--config",
     "config_file",
@@ -21,7 +43,7 @@ config_file_option = click.option(
 )
 
 
-@click.command("train", context_settings=TRAIN_CONTEXT)
+@click.command("train", cls=SeedsCommand, context_settings=TRAIN_CONTEXT)
 @config_file_option
 @click.option(
     "--print-config",
@@ -51,17 +73,7 @@ def train(ctx: click.Context, config_file: str | None, print_config: bool, **val
 def config_from_cli(
     ctx: click.Context, config_file: str | None, values: dict[str, Any]
 ) -> TrainConfig:
-    """TrainConfig from defaults < ``--config`` YAML < flags (shared by ``train`` and ``run``).
-
-    click options take one value each; ``--seeds 0 1 2`` leaves "1 2" as extra arguments. The
-    commands take no positional arguments, so trailing integers can only be more seeds (the
-    command needs ``allow_extra_args=True``).
-    """
-    extra = list(ctx.args)
-    if extra:
-        if not values.get("seeds") or not all(_is_int(x) for x in extra):
-            raise click.UsageError(f"unexpected arguments: {' '.join(extra)}")
-        values = {**values, "seeds": (*values["seeds"], *extra)}
+    """TrainConfig from defaults < ``--config`` YAML < flags (shared by ``train`` and ``run``)."""
     try:
         return resolve_config(TrainConfig, config_file, values)
     except Exception as exc:  # pydantic ValidationError: show the field and the reason

@@ -28,6 +28,9 @@ class RecordError:
     reason: str
     #: ``"line"`` for text formats, ``"row"`` for Parquet (which has no lines).
     unit: str = "line"
+    #: A well-formed record kept out by policy (an empty reply): counted and named, but on its
+    #: own never a hard error, even under ``on_error="raise"``.
+    exclusion: bool = False
 
     @property
     def location(self) -> str:

@@ -80,6 +80,11 @@ class SkippedRecord:
     record: Any
 
     @property
+    def excluded(self) -> bool:
+        """Kept out by policy only (every reason is an exclusion, e.g. an empty reply)."""
+        return bool(self.errors) and all(e.exclusion for e in self.errors)
+
+    @property
     def location(self) -> str:
         return self.errors[0].location if self.errors else f"{self.path}:{self.line}"
 
@@ -122,8 +127,18 @@ class LoadResult:
     def n_skipped(self) -> int:
         return len(self.skipped)
 
+    @property
+    def n_excluded(self) -> int:
+        """Skipped records that are well-formed but kept out by policy (empty replies)."""
+        return sum(s.excluded for s in self.skipped)
+
     def counts(self) -> dict[str, int]:
-        return {"read": self.n_read, "loaded": self.n_loaded, "skipped": self.n_skipped}
+        return {
+            "read": self.n_read,
+            "loaded": self.n_loaded,
+            "skipped": self.n_skipped,
+            "excluded": self.n_excluded,
+        }
 
 
 def load_pairs(
@@ -150,9 +165,10 @@ def load_pairs(
         rejects_path: if given, every rejected record is written there as JSONL (``.gz`` aware)
             with its location and reasons, in both modes (in ``"raise"`` mode before raising).
         allow_empty_response: accept empty or whitespace-only ``chosen``/``rejected`` (reported as
-            warnings). Off by default: in support data an empty reply is nearly always a broken
-            record. Anthropic HH does contain a few deliberate empty replies (silence preferred to
-            a harmful answer); load such data with this on.
+            warnings). Off by default: such a record is **excluded**, i.e. kept out, counted and
+            named (``LoadResult.n_excluded``), but never a hard error on its own: in support data
+            an empty reply is nearly always a broken record, while Anthropic HH has four
+            deliberate ones (silence preferred to a harmful answer).
         fmt: override the format implied by the file name.
         message_cap: how many errors the exception message lists before counting the rest.
 
@@ -211,7 +227,8 @@ def load_pairs(
         detected_fmt = detect_format(path)[0]
     if rejects_path is not None:
         write_rejects(skipped, rejects_path)
-    if skipped and on_error == "raise":
+    # Exclusions alone never stop a load; with a real error, every problem is listed.
+    if on_error == "raise" and any(not s.excluded for s in skipped):
         raise DataValidationError(
             [e for s in skipped for e in s.errors], path=name, n_read=n_read, cap=message_cap
         )
@@ -274,6 +291,10 @@ class _Errors:
     def add(self, field_name: str | None, reason: str) -> None:
         c = self.ctx
         self.errors.append(RecordError(c.path, c.line, field_name, reason, c.unit))
+
+    def exclude(self, field_name: str | None, reason: str) -> None:
+        c = self.ctx
+        self.errors.append(RecordError(c.path, c.line, field_name, reason, c.unit, exclusion=True))
 
     def warn(self, field_name: str | None, reason: str) -> None:
         c = self.ctx
@@ -651,10 +672,10 @@ def _check_responses(chosen: str, rejected: str, ctx: _Ctx, err: _Errors) -> Non
                     name, "empty or whitespace-only response (allowed by allow_empty_response)"
                 )
             else:
-                err.add(
+                err.exclude(
                     name,
-                    "empty or whitespace-only response (pass --allow-empty-response if an empty "
-                    "reply is a valid answer in this data)",
+                    "empty or whitespace-only response: kept out (pass --allow-empty-response if "
+                    "an empty reply is a valid answer in this data)",
                 )
         if len(text) > ctx.max_chars:
             err.add(

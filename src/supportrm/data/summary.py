@@ -101,6 +101,7 @@ def render_summary(summary: dict[str, Any], counts: dict[str, int] | None = None
         out.append(
             f"records read: {counts['read']}   loaded: {counts['loaded']}   "
             f"skipped: {counts['skipped']}"
+            + (f" (excluded, empty reply: {counts['excluded']})" if counts.get("excluded") else "")
         )
     out.append(f"pairs: {summary['n_pairs']}   conversations: {summary['n_conversations']}")
     dup = summary["duplicate_prompts"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import inspect
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -103,16 +103,73 @@ def bootstrap_ci(
     return (float(res.confidence_interval.low), float(res.confidence_interval.high))
 
 
+def cluster_bootstrap_ci(
+    values: np.ndarray,
+    groups: Sequence[str],
+    *,
+    n_resamples: int = MIN_BOOTSTRAP,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> tuple[float, float] | None:
+    """Percentile bootstrap CI of the mean of ``values`` resampling whole **groups**
+    (conversations): pairs of one conversation are not independent, so resampling them one by
+    one makes the interval too narrow. The statistic is sum(values) / count over the drawn groups.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    keys, inverse = np.unique(np.asarray(groups, dtype=object).astype(str), return_inverse=True)
+    if keys.size < 2:
+        return None
+    sums = np.bincount(inverse, weights=values, minlength=keys.size)
+    counts = np.bincount(inverse, minlength=keys.size).astype(np.float64)
+    if np.all(values == values[0]):
+        v = float(values[0])
+        return (v, v)
+
+    def ratio(s: np.ndarray, c: np.ndarray, axis: int = -1) -> np.ndarray:
+        return np.asarray(s.sum(axis=axis) / c.sum(axis=axis))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = stats.bootstrap(
+            (sums, counts),
+            ratio,
+            paired=True,
+            n_resamples=n_resamples,
+            confidence_level=confidence,
+            method="percentile",
+            vectorized=True,
+            axis=-1,
+            **_bootstrap_kwargs(seed),
+        )
+    return (float(res.confidence_interval.low), float(res.confidence_interval.high))
+
+
 def accuracy_block(
-    delta: np.ndarray, *, n_bootstrap: int, seed: int, tie_eps: float = TIE_EPS
+    delta: np.ndarray,
+    *,
+    n_bootstrap: int,
+    seed: int,
+    tie_eps: float = TIE_EPS,
+    groups: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Accuracy three ways plus 95% bootstrap CIs of strict and ties-half accuracy."""
+    """Accuracy three ways plus 95% bootstrap CIs of strict and ties-half accuracy.
+
+    ``groups`` (one conversation id per pair): when some conversation holds several pairs, the
+    CIs resample conversations (:func:`cluster_bootstrap_ci`); otherwise pairs."""
     out = accuracy_three_ways(delta, tie_eps)
     correct, tie = correct_and_ties(delta, tie_eps)
-    ci_strict = bootstrap_ci(correct.astype(np.float64), n_resamples=n_bootstrap, seed=seed)
-    ci_half = bootstrap_ci(correct + 0.5 * tie, n_resamples=n_bootstrap, seed=seed)
+    clustered = groups is not None and len(set(groups)) < len(groups)
+
+    def ci(values: np.ndarray) -> tuple[float, float] | None:
+        if clustered and groups is not None:
+            return cluster_bootstrap_ci(values, groups, n_resamples=n_bootstrap, seed=seed)
+        return bootstrap_ci(values, n_resamples=n_bootstrap, seed=seed)
+
+    ci_strict = ci(correct.astype(np.float64))
+    ci_half = ci(correct + 0.5 * tie)
     out["strict_ci"] = list(ci_strict) if ci_strict else None
     out["ties_half_ci"] = list(ci_half) if ci_half else None
+    out["ci_unit"] = "conversation" if clustered else "pair"
     return out
 
 

@@ -408,7 +408,13 @@ def compute_metrics(
     if len(table) == 0:
         raise ValueError(f"{table.source}: the score table is empty; nothing to evaluate")
     delta = table.delta
-    overall = accuracy_block(delta, n_bootstrap=n_bootstrap, seed=seed, tie_eps=tie_eps)
+    overall = accuracy_block(
+        delta,
+        n_bootstrap=n_bootstrap,
+        seed=seed,
+        tie_eps=tie_eps,
+        groups=table.conversation_ids,
+    )
 
     labels = table.category_labels
     per_category: dict[str, Any] = {}
@@ -416,7 +422,11 @@ def compute_metrics(
         sub = table.subset(labels == cat)
         per_category[cat] = {
             "accuracy": accuracy_block(
-                sub.delta, n_bootstrap=n_bootstrap, seed=seed, tie_eps=tie_eps
+                sub.delta,
+                n_bootstrap=n_bootstrap,
+                seed=seed,
+                tie_eps=tie_eps,
+                groups=sub.conversation_ids,
             ),
             "scores": {
                 "chosen_mean": float(sub.chosen.mean()),

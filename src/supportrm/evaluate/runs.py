@@ -81,7 +81,7 @@ def _val_pairs(run_dir: Path) -> dict[str, Any] | None:
         return None
     try:
         return load_pairs_by_id(path)[0]
-    except Exception:  # texts are optional: never let them block the numbers
+    except (OSError, ValueError):  # texts are optional: an unreadable split keeps the numbers
         return None
 
 
@@ -348,6 +348,18 @@ def _format_aggregate(a: Mapping[str, Any]) -> str:
         f"{'mean':<6}{_pct(o['mean']):>8}  {'± ' + _pct(o['std']):>14}  {'':>6}"
         + "".join(f"  {_pct(a['per_category'][c]['mean']):>12}" for c in cats)
     )
+    eces = [
+        f"seed {p['seed']} {p['ece']:.3f}"
+        + (
+            f" -> {p['ece_tempered']:.3f} (T {p['temperature']:.2f})"
+            if p.get("ece_tempered") is not None
+            else ""
+        )
+        for p in a["per_seed"]
+        if p.get("ece") is not None
+    ]
+    if eces:
+        lines.append("ECE (-> after the dev-fitted temperature): " + "; ".join(eces))
     v = a["verdict"]
     lines.append(
         f"worst seed: {a['worst_seed']['seed']} ({_pct(a['worst_seed']['strict'])}); "

@@ -81,13 +81,21 @@ def resolve_base_model(spec: str | Path) -> Path:
 
 
 def _from_hub(repo_id: str) -> Path:
-    from huggingface_hub import snapshot_download
+    from huggingface_hub import constants, snapshot_download
 
+    # `runs/mine` with a typo looks like a hub id: offline, say what is missing instead of trying.
+    if constants.HF_HUB_OFFLINE:
+        raise FileNotFoundError(
+            f"--model {repo_id}: no such folder, and offline (HF_HUB_OFFLINE is set), so it was "
+            "not fetched as a hub id either; pass an existing folder or the packaged default "
+            "(--model minilm)"
+        )
     try:
         return Path(snapshot_download(repo_id))
     except Exception as exc:
         raise FileNotFoundError(
-            f"--model {repo_id}: could not fetch from the Hugging Face hub ({exc}). Without "
+            f"--model {repo_id}: no such folder, and not fetched from the Hugging Face hub "
+            f"({exc}). Without "
             "network, pass a local folder or use the packaged default (--model minilm)."
         ) from exc
 

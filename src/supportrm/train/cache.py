@@ -26,6 +26,7 @@ import torch
 from supportrm.model.backbone import RewardModule, structure_of
 from supportrm.model.render import Encoded
 from supportrm.model.scoring import pad_batch
+from supportrm.train.cache_store import clean, max_bytes_from_env, touch
 
 
 def frozen_fingerprint(module: RewardModule, n_layers: int) -> str:
@@ -99,6 +100,7 @@ def build_or_load(
     folder = folder_root / "features" / key
     info: dict[str, Any] = {"key": key, "path": str(folder), "n_layers": n_layers}
     if (folder / "meta.json").exists():
+        touch(folder)
         info.update(built=False, build_seconds=0.0)
         return FeatureCache(folder), info
     t0 = time.perf_counter()
@@ -154,6 +156,9 @@ def build_or_load(
 
         shutil.rmtree(tmp, ignore_errors=True)
     info.update(built=True, build_seconds=time.perf_counter() - t0)
+    # Keep all caches under the size cap: least recently used first, never this one.
+    evicted = clean(folder_root, max_bytes=max_bytes_from_env(), keep=[folder])
+    info["evicted"] = [str(e.path) for e in evicted]
     return FeatureCache(folder), info
 
 

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from supportrm.config import StrictModel
+from supportrm.data.load import DEFAULT_MAX_CHARS
 
 
 class TrainConfig(StrictModel):
@@ -42,7 +43,18 @@ class TrainConfig(StrictModel):
         description="Dev pairs already split (default: carved from --train-data by --dev-size).",
     )
     on_error: Literal["raise", "skip"] = Field(
-        "raise", description="Invalid records: stop with every error listed, or skip and count."
+        "raise",
+        description="Invalid records: stop with every error listed, or skip them, print how "
+        "many and write them with their reasons to RUN_DIR/rejects.jsonl.",
+    )
+    max_chars: int = Field(
+        DEFAULT_MAX_CHARS,
+        description="Longest text accepted in one message or reply (as `data check`).",
+    )
+    allow_empty_response: bool = Field(
+        False,
+        description="Accept empty or whitespace-only replies (as `data check`); off: they are "
+        "invalid records.",
     )
     out: Path = Field(Path("runs/default"), description="Run directory to write.")
     seeds: list[int] = Field(
@@ -154,5 +166,5 @@ class TrainConfig(StrictModel):
     def fingerprint_fields(self) -> dict[str, Any]:
         # Paths are not compared: a resumed run checks the data's content hashes instead.
         skip = {"resume", "progress", "tensorboard", "out", "cache_dir", "num_threads", "seeds"}
-        skip |= {"data", "train_data", "val_data", "dev_data"}
+        skip |= {"data", "train_data", "val_data", "dev_data", "on_error"}
         return {k: v for k, v in self.model_dump(mode="json").items() if k not in skip}

@@ -8,6 +8,7 @@ the end, by the kept model, and are the figures reported.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ class Splits:
     dev: list[PreferencePair]
     manifests: dict[str, dict[str, Any]] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
+    #: Invalid records left out under ``on_error="skip"`` (written to RUN_DIR/rejects.jsonl).
+    skipped: list[Any] = field(default_factory=list)
 
 
 def load_splits(config: TrainConfig) -> Splits:
@@ -39,7 +42,13 @@ def load_splits(config: TrainConfig) -> Splits:
     from supportrm.data.split import split_pairs
 
     def load(path: Path) -> Any:
-        return load_pairs(path, on_error=config.on_error, categories=None)
+        return load_pairs(
+            path,
+            on_error=config.on_error,
+            categories=None,
+            max_chars=config.max_chars,
+            allow_empty_response=config.allow_empty_response,
+        )
 
     if config.train_data is not None and config.val_data is not None:
         tr, va = load(config.train_data), load(config.val_data)
@@ -64,10 +73,13 @@ def load_splits(config: TrainConfig) -> Splits:
         carved = split_pairs(train, config.dev_size, config.split_seed)
         train, dev = list(carved.train), list(carved.val)
         manifests["dev_manifest.json"] = carved.manifest
+    skipped = [s for x in loads for s in x.skipped]
     info["data_load"] = {
         "n_read": sum(x.n_read for x in loads),
         "loaded": sum(len(x.pairs) for x in loads),
-        "skipped": sum(len(x.skipped) for x in loads),
+        "skipped": len(skipped),
+        "excluded": sum(s.excluded for s in skipped),
+        "rejects": "rejects.jsonl" if skipped else None,
     }
     info["split"] = {
         "val_size": config.val_size,
@@ -75,7 +87,7 @@ def load_splits(config: TrainConfig) -> Splits:
         "seed": config.split_seed,
         "manifest": "split/manifest.json",
     }
-    return Splits(train, val, dev, manifests, info)
+    return Splits(train, val, dev, manifests, info, skipped)
 
 
 def train_from_config(config: TrainConfig, *, log: Any = None) -> dict[str, Any]:
@@ -83,20 +95,35 @@ def train_from_config(config: TrainConfig, *, log: Any = None) -> dict[str, Any]
 
     A run it must refuse (an existing run without ``--resume``, or a resume with other settings
     or other data) is refused before anything is written."""
+    from accelerate import PartialState
+
     from supportrm.data.io import write_pairs
+    from supportrm.data.load import write_rejects
     from supportrm.files import atomic_write_json
     from supportrm.train.seeds import check_resume, train_seeds
 
     run_dir = Path(config.out)
     splits = load_splits(config)
     check_resume(config, run_dir, splits.train, splits.val)
-    split_dir = run_dir / "split"
-    write_pairs(splits.train, split_dir / "train.jsonl.gz")
-    write_pairs(splits.val, split_dir / "val.jsonl.gz")
-    if splits.dev:
-        write_pairs(splits.dev, split_dir / "dev.jsonl.gz")
-    for name, manifest in splits.manifests.items():
-        atomic_write_json(split_dir / name, manifest, default=str, ensure_ascii=True)
+    # Under DDP every process loads and splits (deterministically); only the main one writes.
+    if PartialState().is_main_process:
+        if splits.skipped:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            rejects = write_rejects(splits.skipped, run_dir / "rejects.jsonl")
+            n_excluded = splits.info["data_load"]["excluded"]
+            first = splits.skipped[0]
+            (log or _stderr)(
+                f"skipped {len(splits.skipped)} records ({n_excluded} of them excluded for an "
+                f"empty reply), each with its reasons in {rejects}; first: {first.location}: "
+                f"{first.reason}"
+            )
+        split_dir = run_dir / "split"
+        write_pairs(splits.train, split_dir / "train.jsonl.gz")
+        write_pairs(splits.val, split_dir / "val.jsonl.gz")
+        if splits.dev:
+            write_pairs(splits.dev, split_dir / "dev.jsonl.gz")
+        for name, manifest in splits.manifests.items():
+            atomic_write_json(split_dir / name, manifest, default=str, ensure_ascii=True)
     return train_seeds(
         config,
         splits.train,
@@ -106,3 +133,7 @@ def train_from_config(config: TrainConfig, *, log: Any = None) -> dict[str, Any]
         extra_run_info=splits.info,
         log=log,
     )
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)

@@ -169,8 +169,10 @@ def prepare(
         log(
             f"feature cache: {prep.cache_info['path']} "
             f"({'built in {:.1f} s'.format(prep.cache_info['build_seconds']) if prep.cache_info['built'] else 'reused'}, "
-            f"{prep.cache.nbytes / 2**30:.2f} GiB)"
+            f"{prep.cache.nbytes / 2**30:.2f} GiB; `supportrm cache list` shows all caches)"
         )
+        for gone in prep.cache_info.get("evicted", []):
+            log(f"feature cache: evicted {gone} (least recently used; SUPPORTRM_CACHE_MAX_GB)")
     return prep
 
 

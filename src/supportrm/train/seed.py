@@ -218,6 +218,10 @@ def _step(run: SeedRun, batch: list[int]) -> dict[str, Any]:
     acc, prep, config = run.accelerator, run.prep, run.config
     world = acc.num_processes
     local = shard(batch, acc.process_index, world)
+    # DDP: a final batch smaller than the world leaves a rank nothing, but every rank must run
+    # forward and backward for the gradient all-reduce; it runs one pair with weight 0.
+    weight = 1.0 if local else 0.0
+    local = local or batch[:1]
     k = len(local)
     idx = [prep.train[i][0] for i in local] + [prep.train[i][1] for i in local]
     inputs = model_inputs(prep, idx, acc.device, run.use_cache)
@@ -233,6 +237,7 @@ def _step(run: SeedRun, batch: list[int]) -> dict[str, Any]:
             denominator=len(batch),
         )
         * world
+        * weight
     )
     acc.backward(loss)
     if config.max_grad_norm > 0:
@@ -243,7 +248,7 @@ def _step(run: SeedRun, batch: list[int]) -> dict[str, Any]:
     run.optimizer.zero_grad(set_to_none=True)
     run.step += 1
     with torch.no_grad():
-        correct = (rewards[:k] > rewards[k:]).float().sum()
+        correct = (rewards[:k] > rewards[k:]).float().sum() * weight
         tot = acc.reduce(torch.stack([loss.detach() / world, correct]), "sum")
     return {
         "step": run.step,
@@ -251,7 +256,7 @@ def _step(run: SeedRun, batch: list[int]) -> dict[str, Any]:
         "batch_accuracy": float(tot[1]) / len(batch),
         "lr": lr,
         "pairs": len(batch),
-        "tokens": int(inputs["attention_mask"].sum()) * world,
+        "tokens": int(int(inputs["attention_mask"].sum()) * world * weight),
     }
 
 

@@ -4,6 +4,7 @@ means for a policy that will drift away from the training distribution."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,7 @@ def sources_section(run_dir: Path, targets: Mapping[str, float]) -> dict[str, An
                     str(r["n"]),
                     f"{pct(r['strict'])} {ci_str(r.get('strict_ci'))}",
                     *(pct(r["categories"].get(c)) for c in cats),
+                    f"{r['ece']:.3f}" if r.get("ece") is not None else "n/a",
                     "PASS" if verdict["pass"] else "FAIL",
                 ]
             )
@@ -83,7 +85,7 @@ def sources_section(run_dir: Path, targets: Mapping[str, float]) -> dict[str, An
         "all_pass": bool(data.get("all_sources_pass")),
         "bar": bar,
         "table": {
-            "headers": ["source", "model", "n", "strict accuracy [95% CI]", *cats, "bar"],
+            "headers": ["source", "model", "n", "strict accuracy [95% CI]", *cats, "ECE", "bar"],
             "rows": rows,
         },
         "gaps": {
@@ -99,4 +101,35 @@ def sources_section(run_dir: Path, targets: Mapping[str, float]) -> dict[str, An
         if gaps
         else None,
         "warnings": warnings,
+        "disagreement": _disagreement(run_dir),
+    }
+
+
+def _disagreement(run_dir: Path) -> dict[str, Any] | None:
+    """Held-out ensemble accuracy by tercile of the seeds' margin spread: the uncertainty signal
+    a deployment can use (route pairs the seeds disagree on to a human or a stronger judge)."""
+    path = run_dir / "ensemble" / "metrics.json"
+    if not path.exists():
+        return None
+    buckets = json.loads(path.read_text(encoding="utf-8")).get("seed_disagreement") or []
+    if not buckets:
+        return None
+    names = ["seeds agree most", "middle", "seeds disagree most"]
+    rows = [
+        [
+            names[i] if len(buckets) == 3 else str(i + 1),
+            str(b["n"]),
+            f"{b['spread_min']:.3f}-{b['spread_max']:.3f}",
+            pct(b["accuracy"]),
+        ]
+        for i, b in enumerate(buckets)
+    ]
+    return {
+        "headers": [
+            "held-out pairs (terciles)",
+            "n",
+            "across-seed std of the margin",
+            "ensemble strict accuracy",
+        ],
+        "rows": rows,
     }
