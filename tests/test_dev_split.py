@@ -243,3 +243,47 @@ def test_an_aggregation_failure_is_an_error_the_user_sees(
     with pytest.raises(RuntimeError, match="aggregation broke"):
         train_from_config(cfg, **QUIET)
     assert (cfg.out / "seed-0/checkpoint/model.safetensors").exists()
+
+
+def test_interrupted_run_resumes_only_with_the_same_data(tmp_path: Path) -> None:
+    """M1 for a run that never finished (no run.json yet): its split files are the record."""
+    model = tiny_bert(tmp_path / "bert")
+    data = tmp_path / "pairs.jsonl"
+    write_pairs(toy_pairs(40), data)
+    cfg = tiny_config(model, tmp_path, data=data, val_size=8, epochs=1)
+    train_from_config(cfg, **QUIET)
+    (cfg.out / "run.json").unlink()
+    write_pairs(toy_pairs(40, seed=5), data)
+    with pytest.raises(ValueError, match=r"pairs differ from the run's \(.*split"):
+        train_from_config(cfg.model_copy(update={"resume": True}), **QUIET)
+
+
+def test_resume_refuses_a_state_or_auto_length_from_other_settings(tmp_path: Path) -> None:
+    """L9: the config stored in state.pt must match; L1: so must an auto max_length."""
+    from supportrm.train import state as train_state
+    from supportrm.train.prepare import prepare
+    from supportrm.train.seed import train_one_seed
+    from supportrm.train.seeds import train_seeds
+
+    model = tiny_bert(tmp_path / "bert")
+    pairs = toy_pairs(50)
+    train, dev, val = pairs[:36], pairs[36:42], pairs[42:]
+    cfg = tiny_config(model, tmp_path, max_length=None)
+    prep = prepare(cfg, train, val, dev, **QUIET)
+    resolved = cfg.model_copy(update={"max_length": prep.max_length})
+    cfg.out.mkdir(parents=True)
+    (cfg.out / "config.yaml").write_text(resolved.to_yaml())
+    train_one_seed(resolved, prep, 0, cfg.out / "seed-0", stop_at_step=3, **QUIET)
+    state_file = cfg.out / "seed-0" / "state.pt"
+    st = train_state.load(state_file)
+    st["config"]["lr"] = 9.9
+    train_state.save(state_file, **st)
+    resumed = cfg.model_copy(update={"resume": True})
+    with pytest.raises(ValueError, match=r"state\.pt was saved with other settings: \['lr'\]"):
+        train_seeds(resumed, train, val, cfg.out, dev_pairs=dev, **QUIET)
+    # the run trained with another auto length than the data gives now
+    (cfg.out / "config.yaml").write_text(
+        resolved.model_copy(update={"max_length": prep.max_length + 32}).to_yaml()
+    )
+    with pytest.raises(ValueError, match="max_length auto resolves to"):
+        train_seeds(resumed, train, val, cfg.out, dev_pairs=dev, **QUIET)

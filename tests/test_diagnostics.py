@@ -333,9 +333,9 @@ def test_eval_on_real_hh_pairs_without_category(tmp_path, monkeypatch):
     ckpt = tmp_path / "ckpt"
     ckpt.mkdir()
     (ckpt / "config.json").write_text("{}")
-    with pytest.raises(ValueError, match=r"hh-rlhf-harmless-base-test.jsonl.gz:\d+: chosen"):
-        runs.evaluate_model(ckpt, hh, tmp_path / "out")  # 4 empty replies: named, not hidden
-    m = runs.evaluate_model(ckpt, hh, tmp_path / "out", on_error="skip")
+    m = runs.evaluate_model(ckpt, hh, tmp_path / "out")  # 4 empty replies: excluded and named
+    assert m["data"]["n_excluded"] == 4 == len(m["data"]["excluded"])
+    assert m["data"]["excluded"][0].endswith("hh-rlhf-harmless-base-test.jsonl.gz:87")
     assert m["data"]["n_read"] == 2312
     assert m["data"]["n_loaded"] + m["data"]["n_skipped"] == 2312
     assert m["n"] == m["data"]["n_loaded"] > 2000
@@ -355,3 +355,23 @@ def test_eval_run_dir_defaults_to_its_validation_split(tmp_path):
     seed1 = json.loads((tmp_path / "out" / "seed-1" / "metrics.json").read_text())
     assert seed1["checkpoint"].endswith("seed-1/checkpoint")
     assert seed1["errors"] is not None and seed1["n"] == 50
+
+
+def test_collapse_is_judged_at_the_kept_checkpoint(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """L2: the score std fell after the kept step; the kept model did not collapse. A run whose
+    kept step is the last one did."""
+    from supportrm.evaluate.runs import evaluate_run
+    from supportrm.evaluate.scoretable import write_score_table
+
+    history = [{"step": s, "score_std": v} for s, v in ((10, 1.0), (20, 1.0), (30, 0.01))]
+    for kept, expect in ((20, False), (30, True)):
+        seed_dir = tmp_path / f"kept-{kept}" / "seed-0"
+        write_score_table(table("trained"), seed_dir / "val_scores.jsonl")
+        (seed_dir / "history.jsonl").write_text("".join(json.dumps(h) + "\n" for h in history))
+        training = {"kept_step": kept, "selection": "lowest dev loss", "best_dev_loss": 0.5,
+                    "total_steps": 30, "seed": 0}  # fmt: skip
+        (seed_dir / "metrics.json").write_text(json.dumps({"training": training}))
+        evaluate_run(seed_dir.parent)
+        m = json.loads((seed_dir / "metrics.json").read_text())
+        col = next(c for c in m["degenerate"]["checks"] if c["name"] == "collapse")
+        assert col["fired"] is expect, kept

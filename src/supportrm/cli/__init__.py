@@ -43,6 +43,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Run the whole pipeline on the embedded data and packaged model (or your own) and write "
         "the methodology report into the run directory.",
     ),
+    "score": (
+        "supportrm.cli.score",
+        "score",
+        "Score every row of a file with a checkpoint or a run's seed ensemble.",
+    ),
     "cache": (
         "supportrm.cli.cache",
         "cache",

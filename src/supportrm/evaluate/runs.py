@@ -59,7 +59,8 @@ def load_pairs_by_id(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """id -> PreferencePair of a data file, plus load counts. Category validation is off: eval
     must work on any supported file, with or without categories. ``on_error="skip"`` drops
-    invalid records and counts them (``n_skipped``) instead of raising."""
+    invalid records and counts them (``n_skipped``) instead of raising. Records with an empty
+    reply are excluded and named (``n_excluded``, ``excluded``) in both modes."""
     from supportrm.data.load import load_pairs
 
     res = load_pairs(path, on_error=on_error, categories=None)
@@ -70,6 +71,8 @@ def load_pairs_by_id(
         "n_read": res.n_read,
         "n_loaded": len(pairs),
         "n_skipped": len(res.skipped),
+        "n_excluded": res.n_excluded,
+        "excluded": [s.location for s in res.skipped if s.excluded],
     }
     return {p.id: p for p in pairs}, info
 

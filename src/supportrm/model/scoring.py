@@ -115,15 +115,34 @@ class RewardScorer:
         return 1.0 / (1.0 + np.exp(-delta / self.temperature))
 
     @torch.no_grad()
-    def score_encoded(self, seqs: Sequence[Encoded], batch_size: int = 32) -> np.ndarray:
-        """Rewards for tokenized sequences, batched by length (order preserved)."""
+    def score_encoded(
+        self,
+        seqs: Sequence[Encoded],
+        batch_size: int = 32,
+        *,
+        batch_tokens: int | None = None,
+        progress: Any = None,
+    ) -> np.ndarray:
+        """Rewards for tokenized sequences, batched by length (order preserved). A batch holds
+        at most ``batch_size`` sequences and, with ``batch_tokens``, at most that many padded
+        tokens; ``progress(n)`` is called after each batch."""
         out = np.zeros(len(seqs), dtype=np.float64)
         order = sorted(range(len(seqs)), key=lambda i: len(seqs[i].input_ids))
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
+        start = 0
+        while start < len(order):
+            end = min(start + batch_size, len(order))
+            if batch_tokens is not None:  # sorted ascending: the last one sets the padding
+                while (
+                    end - start > 1
+                    and len(seqs[order[end - 1]].input_ids) * (end - start) > batch_tokens
+                ):
+                    end -= 1
+            idx = order[start:end]
             batch = pad_batch([seqs[i] for i in idx], self.tokenizer, self.device)
-            r = self.module(**batch).float().cpu().numpy()
-            out[idx] = r
+            out[idx] = self.module(**batch).float().cpu().numpy()
+            if progress is not None:
+                progress(len(idx))
+            start = end
         return out
 
     def score_conversations(

@@ -148,11 +148,22 @@ def _evaluation(metrics: Mapping[str, Any], aggregate: Mapping[str, Any] | None)
         "run_line": run_line,
         "rows": rows,
         "calibration": f"ECE {cal['ece']:.3f}, Brier {cal['brier']:.3f}; held-out Bradley-Terry "
-        f"loss {cal['bt_loss']:.4f} (ln 2 = 0.6931 is chance)",
+        f"loss {cal['bt_loss']:.4f} (ln 2 = 0.6931 is chance)" + _tempered(metrics),
         "length": f"Spearman(reward, tokens) = {'n/a' if rho is None else f'{rho:+.2f}'}; "
         f"longer-reply-wins rule on the same pairs {_pct(lb['longer_wins']['strict'])}",
         "degenerate": metrics["degenerate"]["summary"] if metrics.get("degenerate") else "not run",
     }
+
+
+def _tempered(metrics: Mapping[str, Any]) -> str:
+    t = metrics.get("calibration_tempered")
+    if not t:
+        return "; no temperature stored (trained without dev pairs)"
+    return (
+        f"; with the temperature T = {t['temperature']:.3f} fitted on dev and stored in "
+        f"supportrm.json, P(a beats b) = sigmoid((r_a - r_b) / T) has ECE {t['ece']:.3f}, "
+        f"Brier {t['brier']:.3f}"
+    )
 
 
 def _normalization(norm: Mapping[str, Any] | None) -> str:

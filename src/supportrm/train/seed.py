@@ -108,7 +108,7 @@ def train_one_seed(
     interrupted = _train(run, stop_at_step, log)
     if interrupted:
         return {"interrupted": True, "step": run.step}
-    return _finish(run, time.perf_counter() - t_start)
+    return _finish(run, time.perf_counter() - t_start, log)
 
 
 # -- set up ------------------------------------------------------------------------------------
@@ -189,6 +189,10 @@ def _resume_or_reset(run: SeedRun, log: Any) -> None:
     main = run.accelerator.is_main_process
     if run.config.resume and state_path.exists():
         st = train_state.load(state_path)
+        stored, now = st.get("config") or {}, run.config.fingerprint_fields()
+        diff = sorted(k for k in set(stored) | set(now) if stored.get(k) != now.get(k))
+        if diff:  # L9: the state must come from the settings being resumed
+            raise ValueError(f"--resume: {state_path} was saved with other settings: {diff}")
         train_state.load_trainable(run.module, st["trainable"])
         run.optimizer.load_state_dict(st["optimizer"])
         run.scheduler.load_state_dict(st["scheduler"])
@@ -355,7 +359,7 @@ def _evaluate(run: SeedRun, epoch: float, tb: Any, log: Any) -> None:
 # -- the kept model ----------------------------------------------------------------------------
 
 
-def _finish(run: SeedRun, wall_so_far: float) -> dict[str, Any]:
+def _finish(run: SeedRun, wall_so_far: float, log: Any) -> dict[str, Any]:
     """Keep the state chosen on dev (or the last one without dev pairs), score the held-out
     pairs once with it, write checkpoint and metrics."""
     t0 = time.perf_counter()
@@ -371,7 +375,7 @@ def _finish(run: SeedRun, wall_so_far: float) -> dict[str, Any]:
         for k, (pair, ep) in enumerate(zip(prep.val_pairs, prep.val_encoded.pairs, strict=True))
     ]
     norm = _train_reward_stats(run)
-    temperature = _fit_temperature(run)
+    temperature = _fit_temperature(run, log)
     wall = wall_so_far + time.perf_counter() - t0
     if run.accelerator.is_main_process:
         _write_jsonl(run.seed_dir / "val_scores.jsonl", rows)
@@ -410,7 +414,7 @@ def _finish(run: SeedRun, wall_so_far: float) -> dict[str, Any]:
     return metrics
 
 
-def _fit_temperature(run: SeedRun) -> dict[str, Any] | None:
+def _fit_temperature(run: SeedRun, log: Any) -> dict[str, Any] | None:
     """One temperature for P(a beats b) = sigmoid(delta / T), fitted on dev with the kept model
     (never on the held-out pairs it is judged on). None without dev pairs."""
     if not run.prep.dev:
@@ -418,7 +422,11 @@ def _fit_temperature(run: SeedRun) -> dict[str, Any] | None:
     _stats, dc, dr = pair_eval(
         run.module, run.prep, run.prep.dev, run.config, run.use_cache, run.accelerator.device
     )
-    return fit_temperature(dc - dr)
+    try:
+        return fit_temperature(dc - dr)
+    except ValueError as exc:  # e.g. a one-pair dev split: say so, keep raw probabilities
+        log(f"seed {run.seed}: no temperature fitted ({exc})")
+        return None
 
 
 def _checkpoint_meta(

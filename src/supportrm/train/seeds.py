@@ -51,6 +51,7 @@ def train_seeds(
         check_resume(config, run_dir, train_pairs, val_pairs)
     accelerator.wait_for_everyone()
     prep = prepare(config, train_pairs, val_pairs, dev_pairs, accelerator=accelerator, log=log)
+    _check_auto_max_length(config, run_dir, prep.max_length)
     t_prepared = time.perf_counter()
     resolved = config.model_copy(update={"max_length": prep.max_length})
     info: dict[str, Any] = {
@@ -111,6 +112,19 @@ def train_seeds(
     return agg
 
 
+def _check_auto_max_length(config: TrainConfig, run_dir: Path, resolved: int) -> None:
+    """L1: a resumed run with ``max_length`` auto must resolve to the length it trained with."""
+    cfg_file = run_dir / "config.yaml"
+    if not (config.resume and config.max_length is None and cfg_file.exists()):
+        return
+    used = TrainConfig.from_yaml(cfg_file).max_length
+    if used is not None and used != resolved:
+        raise ValueError(
+            f"--resume: max_length auto resolves to {resolved} now, but the run trained with "
+            f"{used} ({cfg_file}); pass --max-length {used} or use another --out"
+        )
+
+
 def check_resume(
     config: TrainConfig,
     run_dir: Path,
@@ -137,13 +151,29 @@ def check_resume(
     diff = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
     if diff:
         raise ValueError(f"--resume: settings differ from {cfg_file}: {', '.join(diff)}")
+    for name, pairs in (("train", train_pairs), ("val", val_pairs)):
+        if not pairs:
+            continue
+        then, where = _recorded_hash(run_dir, name)
+        now = hash_pairs(pairs)
+        if then is not None and now != then:
+            raise ValueError(
+                f"--resume: the {name} pairs differ from the run's ({where}: {then}; now: "
+                f"{now}); use another --out for other data"
+            )
+
+
+def _recorded_hash(run_dir: Path, name: str) -> tuple[str | None, Path]:
+    """The content hash of the run's ``name`` pairs: from run.json when the run finished once,
+    else from its split file (an interrupted run has no run.json yet)."""
+    from supportrm.data.load import read_pairs
+
     run_json = run_dir / "run.json"
-    if train_pairs and run_json.exists():
-        recorded = json.loads(run_json.read_text()).get("data", {})
-        for name, pairs in (("train", train_pairs), ("val", val_pairs)):
-            now, then = hash_pairs(pairs), recorded.get(f"{name}_hash")
-            if then is not None and now != then:
-                raise ValueError(
-                    f"--resume: the {name} pairs differ from the run's ({run_json}: {then}; "
-                    f"now: {now}); use another --out for other data"
-                )
+    if run_json.exists():
+        recorded = json.loads(run_json.read_text()).get("data", {}).get(f"{name}_hash")
+        if recorded:
+            return str(recorded), run_json
+    split = run_dir / "split" / f"{name}.jsonl.gz"
+    if split.exists():
+        return hash_pairs(read_pairs(split)), split
+    return None, split
