@@ -69,7 +69,7 @@ def test_cleanup_never_deletes_a_live_process_entry(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from supportrm.train.cache import _remove_stale
+    from supportrm.train.cache_store import remove_abandoned
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
                           capture_output=True, text=True).stdout.strip()  # fmt: skip
@@ -78,5 +78,5 @@ def test_cleanup_never_deletes_a_live_process_entry(tmp_path: Path) -> None:
     other_key = tmp_path / f".k2.tmp-{dead}"
     for d in (live, gone, other_key):
         d.mkdir()
-    _remove_stale(tmp_path, "k1")
+    remove_abandoned(tmp_path, "k1")
     assert live.exists() and not gone.exists() and other_key.exists()

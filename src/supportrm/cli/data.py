@@ -142,30 +142,31 @@ def _load(
     return result, rejects
 
 
+def _list_skipped(records: Sequence[Any], header: str) -> None:
+    """``header``, then the first records with their reasons, on stderr (nothing if none)."""
+    if not records:
+        return
+    click.echo(header, err=True)
+    for s in records[:_SHOW]:
+        click.echo(f"  {s.location}: {s.reason}", err=True)
+    if len(records) > _SHOW:
+        click.echo(f"  ... and {len(records) - _SHOW} more", err=True)
+
+
 def _report_problems(result: LoadResult, rejects: Path | None) -> None:
     """Skipped records and warnings, on stderr after the main output."""
     excluded = [s for s in result.skipped if s.excluded]
     invalid = [s for s in result.skipped if not s.excluded]
-    if excluded:
-        click.echo(
-            f"excluded {len(excluded)} records with an empty reply (kept out of the data; "
-            "--allow-empty-response keeps them)" + (f"; also in {rejects}" if rejects else ""),
-            err=True,
-        )
-        for s in excluded[:_SHOW]:
-            click.echo(f"  {s.location}: {s.reason}", err=True)
-        if len(excluded) > _SHOW:
-            click.echo(f"  ... and {len(excluded) - _SHOW} more", err=True)
-    if invalid:
-        click.echo(
-            f"skipped {len(invalid)} invalid of {result.n_read} records; each with its reasons "
-            f"in {rejects}",
-            err=True,
-        )
-        for s in invalid[:_SHOW]:
-            click.echo(f"  {s.location}: {s.reason}", err=True)
-        if len(invalid) > _SHOW:
-            click.echo(f"  ... and {len(invalid) - _SHOW} more", err=True)
+    _list_skipped(
+        excluded,
+        f"excluded {len(excluded)} records with an empty reply (kept out of the data; "
+        "--allow-empty-response keeps them)" + (f"; also in {rejects}" if rejects else ""),
+    )
+    _list_skipped(
+        invalid,
+        f"skipped {len(invalid)} invalid of {result.n_read} records; each with its reasons "
+        f"in {rejects}",
+    )
     if result.warnings:
         click.echo(f"{len(result.warnings)} warning(s) on loaded records:", err=True)
         for w in result.warnings[:_SHOW]:

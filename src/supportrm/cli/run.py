@@ -10,7 +10,6 @@ from typing import Any
 import click
 
 from supportrm.cli.train import (
-    TRAIN_CONTEXT,
     SeedsCommand,
     config_file_option,
     config_from_cli,
@@ -19,7 +18,7 @@ from supportrm.config import options_from_model
 from supportrm.train.config import TrainConfig
 
 
-@click.command("run", cls=SeedsCommand, context_settings=TRAIN_CONTEXT)
+@click.command("run", cls=SeedsCommand)
 @config_file_option
 @click.option(
     "--target-overall",

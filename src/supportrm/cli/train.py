@@ -32,8 +32,6 @@ class SeedsCommand(click.Command):
         return super().parse_args(ctx, out)
 
 
-# Shared with `supportrm run`, which takes every TrainConfig option too.
-TRAIN_CONTEXT: dict[str, Any] = {}
 config_file_option = click.option(
     "--config",
     "config_file",
@@ -43,7 +41,7 @@ config_file_option = click.option(
 )
 
 
-@click.command("train", cls=SeedsCommand, context_settings=TRAIN_CONTEXT)
+@click.command("train", cls=SeedsCommand)
 @config_file_option
 @click.option(
     "--print-config",

@@ -66,6 +66,32 @@ def _bootstrap_kwargs(seed: int) -> dict[str, Any]:
     return {key: np.random.default_rng(seed)}
 
 
+def _percentile_ci(
+    samples: tuple[np.ndarray, ...],
+    statistic: Callable[..., Any],
+    n_resamples: int,
+    confidence: float,
+    seed: int,
+    *,
+    paired: bool = False,
+) -> tuple[float, float]:
+    """The one ``scipy.stats.bootstrap`` call of the package (percentile, vectorised, seeded)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = stats.bootstrap(
+            samples,
+            statistic,
+            paired=paired,
+            n_resamples=n_resamples,
+            confidence_level=confidence,
+            method="percentile",
+            vectorized=True,
+            axis=-1,
+            **_bootstrap_kwargs(seed),
+        )
+    return (float(res.confidence_interval.low), float(res.confidence_interval.high))
+
+
 def bootstrap_ci(
     values: np.ndarray,
     *,
@@ -88,19 +114,7 @@ def bootstrap_ci(
         # Every resample is identical; scipy warns about degenerate data, the answer is exact.
         v = float(statistic(values))
         return (v, v)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = stats.bootstrap(
-            (values,),
-            statistic,
-            n_resamples=n_resamples,
-            confidence_level=confidence,
-            method="percentile",
-            vectorized=True,
-            axis=-1,
-            **_bootstrap_kwargs(seed),
-        )
-    return (float(res.confidence_interval.low), float(res.confidence_interval.high))
+    return _percentile_ci((values,), statistic, n_resamples, confidence, seed)
 
 
 def cluster_bootstrap_ci(
@@ -128,20 +142,7 @@ def cluster_bootstrap_ci(
     def ratio(s: np.ndarray, c: np.ndarray, axis: int = -1) -> np.ndarray:
         return np.asarray(s.sum(axis=axis) / c.sum(axis=axis))
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = stats.bootstrap(
-            (sums, counts),
-            ratio,
-            paired=True,
-            n_resamples=n_resamples,
-            confidence_level=confidence,
-            method="percentile",
-            vectorized=True,
-            axis=-1,
-            **_bootstrap_kwargs(seed),
-        )
-    return (float(res.confidence_interval.low), float(res.confidence_interval.high))
+    return _percentile_ci((sums, counts), ratio, n_resamples, confidence, seed, paired=True)
 
 
 def accuracy_block(

@@ -87,6 +87,11 @@ class DegenerateReport:
         }
 
 
+def history_until(history: Sequence[dict[str, Any]], kept_step: int) -> list[dict[str, Any]]:
+    """The evaluations up to the kept checkpoint: the collapse rule judges the model kept."""
+    return [h for h in history if h.get("step", 0) <= kept_step]
+
+
 def _history_stds(history: Sequence[Mapping[str, Any]] | None) -> list[tuple[Any, float]]:
     out = []
     for h in history or ():

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from supportrm import run_files
-from supportrm.evaluate.degenerate import Thresholds
+from supportrm.evaluate.degenerate import Thresholds, history_until
 from supportrm.evaluate.metrics import MIN_BOOTSTRAP, Targets, compute_metrics
 from supportrm.evaluate.multiseed import aggregate
 from supportrm.evaluate.scoretable import (
@@ -148,7 +148,7 @@ def _history_to_kept(seed_dir: Path) -> list[dict[str, Any]] | None:
         kept = int(training["kept_step"])
     except (OSError, ValueError, KeyError, TypeError):
         return history
-    return [h for h in history if h.get("step", 0) <= kept] if history is not None else None
+    return history_until(history, kept) if history is not None else None
 
 
 def _is_checkpoint(path: Path) -> bool:

@@ -18,8 +18,6 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 
 from supportrm.evaluate.accuracy import calibration
-from supportrm.files import atomic_write_json
-from supportrm.run_files import TemperatureFit
 
 META_FILE = "supportrm.json"
 KEY = "temperature"
@@ -67,17 +65,6 @@ def tempered_calibration(delta: np.ndarray, temperature: float) -> dict[str, Any
     out = calibration(np.asarray(delta, dtype=np.float64) / temperature)
     out["temperature"] = temperature
     return out
-
-
-def save_temperature(checkpoint_dir: str | Path, fit: dict[str, Any]) -> Path:
-    """Merge ``fit`` into ``checkpoint_dir/supportrm.json`` (atomic; other keys kept)."""
-    path = Path(checkpoint_dir) / META_FILE
-    meta = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    if not isinstance(meta, dict):
-        raise ValueError(f"{path}: expected a JSON object")
-    meta[KEY] = TemperatureFit.model_validate(fit).model_dump()
-    atomic_write_json(path, meta, sort_keys=True, ensure_ascii=True)
-    return path
 
 
 def load_temperature(checkpoint_dir: str | Path) -> float | None:

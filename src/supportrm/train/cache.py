@@ -26,7 +26,7 @@ import torch
 from supportrm.model.backbone import RewardModule, structure_of
 from supportrm.model.render import Encoded
 from supportrm.model.scoring import pad_batch
-from supportrm.train.cache_store import clean, max_bytes_from_env, touch
+from supportrm.train.cache_store import clean, max_bytes_from_env, remove_abandoned, touch
 
 
 def frozen_fingerprint(module: RewardModule, n_layers: int) -> str:
@@ -109,7 +109,7 @@ def build_or_load(
     offsets[1:] = np.cumsum(lengths)
     dim = _hidden_dim(module)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale(folder.parent, key)
+    remove_abandoned(folder.parent, key)
     tmp = folder.with_name(f".{key}.tmp-{os.getpid()}")
     tmp.mkdir(parents=True, exist_ok=True)
     hidden = np.memmap(
@@ -160,20 +160,6 @@ def build_or_load(
     evicted = clean(folder_root, max_bytes=max_bytes_from_env(), keep=[folder])
     info["evicted"] = [str(e.path) for e in evicted]
     return FeatureCache(folder), info
-
-
-def _remove_stale(root: Path, key: str) -> None:
-    """Delete half-built copies of this cache left by processes that died (their pid is gone)."""
-    import shutil
-
-    for tmp in root.glob(f".{key}.tmp-*"):
-        try:
-            pid = int(tmp.name.rsplit("-", 1)[1])
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            shutil.rmtree(tmp, ignore_errors=True)
-        except (ValueError, PermissionError):
-            continue
 
 
 def _hidden_dim(module: RewardModule) -> int:

@@ -48,6 +48,22 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _build_pid(folder: Path) -> int | None:
+    """The process id in a half-built entry's name ``.<key>.tmp-<pid>``; None if malformed."""
+    try:
+        return int(folder.name.rsplit("-", 1)[1])
+    except (IndexError, ValueError):
+        return None
+
+
+def remove_abandoned(features_dir: Path, key: str) -> None:
+    """Delete half-built copies of cache ``key`` whose process is gone (never a live one's)."""
+    for tmp in features_dir.glob(f".{key}.tmp-*"):
+        pid = _build_pid(tmp)
+        if pid is not None and not _alive(pid):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def entries(root: Path) -> list[Entry]:
     """Every cache entry under ``root/features``, least recently used first."""
     base = root / "features"
@@ -56,9 +72,8 @@ def entries(root: Path) -> list[Entry]:
         if not folder.is_dir():
             continue
         if folder.name.startswith("."):
-            try:
-                pid = int(folder.name.rsplit("-", 1)[1])
-            except (IndexError, ValueError):
+            pid = _build_pid(folder)
+            if pid is None:
                 continue
             state = "building" if _alive(pid) else "abandoned"
             out.append(Entry(folder, _size(folder), folder.stat().st_mtime, state))

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from supportrm.evaluate.accuracy import accuracy_three_ways
+from supportrm.evaluate.degenerate import history_until
 from supportrm.evaluate.metrics import compute_metrics
 from supportrm.evaluate.temperature import fit_temperature, tempered_calibration
 from supportrm.files import atomic_write_text
@@ -389,8 +390,7 @@ def _finish(run: SeedRun, wall_so_far: float, log: Any) -> dict[str, Any]:
         )
     # The checkpoint is on disk before any metric is computed: a metrics failure loses no model.
     kept_step = best["step"] if selected else run.total_steps
-    # The collapse rule judges the model that was kept: history up to the kept step (L2).
-    metrics = _seed_metrics(rows, [h for h in run.history if h["step"] <= kept_step])
+    metrics = _seed_metrics(rows, history_until(run.history, kept_step))
     if temperature is not None:
         metrics["calibration_tempered"] = tempered_calibration(rc - rr, temperature["value"])
     metrics["training"] = {
