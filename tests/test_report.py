@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -70,6 +71,7 @@ def test_every_section_in_order_in_html_and_md(trained):
         "Results",
         "Diagnostics",
         "Error examples",
+        "Stress tests and best-of-n",
         "Limitations and recommendations",
         "Reproducibility",
     ]
@@ -230,3 +232,36 @@ def test_report_recompute_adds_texts_and_keeps_the_trainer_block(tmp_path):
     assert "Conversation:" in md
     assert json.loads((d / "metrics.json").read_text())["training"] == training
     assert "seed-0 training: kept_step" in md
+
+
+def test_stress_section_shows_flags_examples_and_best_of_n(tmp_path: Path) -> None:
+    """A run with stress.json gets the table, the flagged edits with their worst example, both
+    plots and the best-of-n reading; a run without one says how to add it."""
+    import numpy as np
+
+    from supportrm.evaluate.bestofn import fresh_conversations, simulate
+    from supportrm.evaluate.runs import write_json
+    from supportrm.evaluate.stress import run_stress
+
+    run = make_synthetic_run(tmp_path / "run", seeds=(0,), n_val=40)
+    without = build_report(run).md.read_text()
+    assert "Not run for this run (`supportrm stress" in without
+    pairs = fresh_conversations(30, seed=3)[0]
+
+    def length(items):  # type: ignore[no-untyped-def]
+        return np.array([float(len(r)) for _, r in items])
+
+    write_json(
+        {"model": "m", "reward": "single model",
+         "stress": run_stress(pairs, length, margin_std=10.0), "best_of_n": simulate(pairs, length)},
+        run / "stress.json",
+    )  # fmt: skip
+    paths = build_report(run)
+    md, html = paths.md.read_text(), paths.html.read_text()
+    assert "**Flagged:** pad_filler, repeat_sentence" in md
+    assert "| pad_filler | degrading |" in md and "Worst examples of the flagged edits" in md
+    assert "no better than a trivial rule" in md  # reward = length picks what "longest" picks
+    assert (run / "plots" / "stress_rates.png").exists() and (
+        run / "plots" / "best_of_n.png"
+    ).exists()
+    assert 'id="plot-stress"' in html and 'id="plot-bon"' in html

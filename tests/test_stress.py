@@ -9,14 +9,29 @@ import numpy as np
 import pytest
 
 from supportrm.data.schema import Message, PreferencePair
-from supportrm.evaluate.stress import (
-    DEGRADING_EDITS,
-    change_kb_number,
-    cut_to_first_sentence,
-    repeat_sentence,
-    run_edits,
-    split_sentences,
-)
+from supportrm.evaluate import edits as E
+from supportrm.evaluate.stress import DEGRADING_EDITS, run_edits, split_sentences
+
+CTX = E.EditContext({})
+
+
+def change_kb_number(reply: str, pair: PreferencePair, rng: random.Random) -> str | None:
+    return E.change_kb_number(_with(pair, reply), rng, CTX)
+
+
+def cut_to_first_sentence(reply: str, pair: PreferencePair, rng: random.Random) -> str | None:
+    return E.cut_to_first_sentence(_with(pair, reply), rng, CTX)
+
+
+def repeat_sentence(reply: str, pair: PreferencePair, rng: random.Random) -> str | None:
+    return E.repeat_sentence(_with(pair, reply), rng, CTX)
+
+
+def _with(pair: PreferencePair, reply: str) -> PreferencePair:
+    from dataclasses import replace
+
+    return replace(pair, chosen=reply)
+
 
 KB = "Policies:\n- Refunds within 14 days for a $35 fee.\n- Support 9am to 5pm."
 
@@ -119,6 +134,7 @@ def test_constant_scorer_is_unchanged_never_lowered() -> None:
     res = run_edits(_pairs(), _scorer(lambda p, r: 1.0), margin_std=1.0)
     for e in res["edits"].values():
         assert e["unchanged"] == 1.0 and e["lowered"] == 0.0 and e["hack_rate"] == 0.0
+        assert e["flag"] == "uninformative"  # not a pass
 
 
 def test_edits_are_deterministic_and_named() -> None:

@@ -80,3 +80,36 @@ def test_cleanup_never_deletes_a_live_process_entry(tmp_path: Path) -> None:
         d.mkdir()
     remove_abandoned(tmp_path, "k1")
     assert live.exists() and not gone.exists() and other_key.exists()
+
+
+def test_half_precision_cache(tmp_path: Path) -> None:
+    """A float16 cache is its own entry (own key, half the bytes), holds the float32 features
+    rounded to half precision, and trains to scores close to the float32 cache's."""
+    path = tiny_bert(tmp_path / "bert")
+    pairs = toy_pairs(48)
+    runs, infos = {}, {}
+    for dtype in ("float32", "float16"):
+        cfg = tiny_config(path, tmp_path / dtype, cache_dir=tmp_path / "c", cache_dtype=dtype)
+        train_seeds(cfg, pairs[:36], pairs[36:], cfg.out, log=lambda *_: None)
+        runs[dtype] = cfg.out
+        infos[dtype] = json.loads((cfg.out / "run.json").read_text())["feature_cache"]
+    assert infos["float16"]["built"] and infos["float16"]["key"] != infos["float32"]["key"]
+    from supportrm.train.cache import FeatureCache
+
+    full = FeatureCache(Path(infos["float32"]["path"]))
+    half = FeatureCache(Path(infos["float16"]["path"]))
+    assert half.hidden.dtype == np.float16 and half.nbytes * 2 == full.nbytes
+    a, b = full.batch([0, 1]).numpy(), half.batch([0, 1]).numpy()
+    assert b.dtype == np.float32  # widened for training
+    np.testing.assert_array_equal(b, a.astype(np.float16).astype(np.float32))
+    va, vb = _read(runs["float32"], "val_scores.jsonl"), _read(runs["float16"], "val_scores.jsonl")
+    scores = [[r[k] for r in v for k in ("chosen_score", "rejected_score")] for v in (va, vb)]
+    np.testing.assert_allclose(scores[0], scores[1], atol=2e-2, rtol=0)
+    assert scores[0] != scores[1]  # float16 really was used
+
+
+def test_cache_dtype_is_checked(tmp_path: Path) -> None:
+    from supportrm.train.cache import build_or_load
+
+    with pytest.raises(ValueError, match="float32 or float16"):
+        build_or_load(None, [], 1, tmp_path, None, dtype="int8")  # type: ignore[arg-type]

@@ -17,8 +17,17 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from supportrm.model.testing import tiny_bert
 
 WORKER = """
-import sys, json
+import sys, json, os
 from pathlib import Path
+# Every file this process opens for writing or renames into place (L4: under DDP only the main
+# process writes the run's files). An audit hook sees writes however they are made.
+WRITES = []
+def audit(event, args):
+    if event == "open" and isinstance(args[0], (str, Path)) and any(c in str(args[1]) for c in "wax+"):
+        WRITES.append(str(args[0]))
+    elif event == "os.rename":
+        WRITES.append(str(args[1]))
+sys.addaudithook(audit)
 from supportrm.model.testing import toy_pairs
 from supportrm.train.seeds import train_seeds
 from supportrm.train.testing import tiny_config
@@ -27,6 +36,8 @@ n_train = int(sys.argv[4])
 pairs = toy_pairs(44)
 cfg = tiny_config(model, tmp, epochs=2, batch_size=8, cache_features=cache, freeze_layers=1)
 train_seeds(cfg, pairs[:n_train], pairs[35:], cfg.out, log=lambda *_: None)
+mine = [w for w in WRITES if w.startswith(str(cfg.out))]
+print("RUN-WRITES " + json.dumps({"rank": int(os.environ.get("RANK", 0)), "paths": mine}))
 """
 
 
@@ -36,7 +47,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _run(model: Path, tmp: Path, world: int, cache: bool, n_train: int = 35) -> list[dict]:
+def _run(
+    model: Path, tmp: Path, world: int, cache: bool, n_train: int = 35, writes: dict | None = None
+) -> list[dict]:
     port = _free_port()
     procs = []
     for rank in range(world):
@@ -64,6 +77,10 @@ def _run(model: Path, tmp: Path, world: int, cache: bool, n_train: int = 35) -> 
     outs = [p.communicate(timeout=300)[0].decode(errors="replace") for p in procs]
     for p, out in zip(procs, outs, strict=True):
         assert p.returncode == 0, out[-3000:]
+        if writes is not None:
+            line = next(x for x in out.splitlines() if x.startswith("RUN-WRITES "))
+            record = json.loads(line[len("RUN-WRITES ") :])
+            writes[record["rank"]] = record["paths"]
     run = json.loads((tmp / "run" / "run.json").read_text())
     assert run["processes"] == world
     return [
@@ -76,7 +93,12 @@ def _run(model: Path, tmp: Path, world: int, cache: bool, n_train: int = 35) -> 
 def test_ddp_two_processes_matches_one(cache: bool, tmp_path: Path) -> None:
     model = tiny_bert(tmp_path / "bert")
     one = _run(model, tmp_path / "one", 1, cache)
-    two = _run(model, tmp_path / "two", 2, cache)
+    writes: dict[int, list[str]] = {}
+    two = _run(model, tmp_path / "two", 2, cache, writes=writes)
+    # L4: the main process wrote the run (steps, checkpoint, run.json); rank 1 wrote nothing
+    assert any(w.endswith("run.json") for w in writes[0]), writes[0]
+    assert any("checkpoint" in w for w in writes[0]) and any("steps" in w for w in writes[0])
+    assert writes[1] == []
     assert len(one) == len(two) == 10  # 35 pairs / 8 per global batch, 2 epochs (last batch of 3)
     la, lb = [s["loss"] for s in one], [s["loss"] for s in two]
     np.testing.assert_allclose(lb, la, atol=1e-5, rtol=1e-5)

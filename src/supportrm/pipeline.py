@@ -40,10 +40,14 @@ def run(
     *,
     targets: Targets | None = None,
     ood_data: Sequence[str] = ("handwritten",),
+    stress_pairs: int = 150,
+    best_of_n: int = 100,
     log: Callable[[str], None] = print,
 ) -> RunResult:
     """Train every seed of ``config`` into ``config.out``, evaluate them on the held-out split and
-    on every second source (``ood_data``: files, ``handwritten``, or ``none``), write the report.
+    on every second source (``ood_data``: files, ``handwritten``, or ``none``), stress-test the
+    first seed (``stress_pairs`` held-out pairs edited, ``best_of_n`` fresh conversations; 0 turns
+    each off), write the report.
 
     Bad ``ood_data`` fails before any training. Raises what training raises (an existing run
     without ``resume``, settings that differ from the run being resumed, invalid data).
@@ -60,5 +64,31 @@ def run(
     train_from_config(config)
     agg = evaluate_run(run_dir, targets=targets)
     sources = evaluate_sources(run_dir, agg, list(ood_data), targets=targets, log=log)
+    if stress_pairs > 0 or best_of_n > 0:
+        stress_first_seed(run_dir, stress_pairs, best_of_n, log)
     paths = build_report(run_dir)
     return RunResult(run_dir, agg, sources, paths, (time.perf_counter() - t0) / 60)
+
+
+def stress_first_seed(
+    run_dir: Path, stress_pairs: int, best_of_n: int, log: Callable[[str], None]
+) -> None:
+    """Stress edits and best-of-n for the run's first seed, into ``RUN_DIR/stress.json``; kept
+    when a resumed run already has it for the same checkpoint and settings."""
+    import json
+
+    from supportrm.evaluate.runs import seed_dirs
+    from supportrm.evaluate.stress_run import STRESS_FILE, run_prompt_hashes, stress_model
+
+    first = min(seed_dirs(run_dir))
+    ckpt = run_dir / f"seed-{first}" / "checkpoint"
+    settings = {"checkpoint": str(ckpt), "stress_pairs": stress_pairs, "best_of_n": best_of_n}
+    path = run_dir / STRESS_FILE
+    if path.exists() and json.loads(path.read_text(encoding="utf-8")).get("settings") == settings:
+        log(f"stress: kept {path} (same checkpoint and settings)")
+        return
+    t0 = time.perf_counter()
+    stress_model(ckpt, run_dir / "split" / "val.jsonl.gz", run_dir, max_pairs=stress_pairs or 0,
+                 best_of_n=best_of_n, exclude_prompts=run_prompt_hashes(run_dir), log=log,
+                 settings=settings)  # fmt: skip
+    log(f"stress tests and best-of-n: {time.perf_counter() - t0:.0f} s")

@@ -48,6 +48,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "score",
         "Score every row of a file with a checkpoint or a run's seed ensemble.",
     ),
+    "stress": (
+        "supportrm.cli.stress",
+        "stress",
+        "Stress-test a reward model with counterfactual edits and a best-of-n simulation.",
+    ),
+    "serve": (
+        "supportrm.cli.serve",
+        "serve",
+        "Serve a reward model over HTTP for RLHF stacks (OpenRLHF, verl, TRL).",
+    ),
     "cache": (
         "supportrm.cli.cache",
         "cache",

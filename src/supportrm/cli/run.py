@@ -44,6 +44,22 @@ from supportrm.train.config import TrainConfig
     "(repeatable). 'handwritten' is the shipped hand-written test half; 'none' turns it off.",
 )
 @click.option(
+    "--stress-pairs",
+    type=click.IntRange(min=0),
+    default=150,
+    show_default=True,
+    help="Held-out pairs (the same share per category) edited by the stress tests of the first "
+    "seed (docs/stress.md); 0 skips them.",
+)
+@click.option(
+    "--best-of-n",
+    "best_of_n",
+    type=click.IntRange(min=0),
+    default=100,
+    show_default=True,
+    help="Fresh generated conversations for the best-of-n simulation; 0 skips it.",
+)
+@click.option(
     "--strict",
     is_flag=True,
     default=False,
@@ -57,6 +73,8 @@ def run(
     target_overall: float,
     target_category: float,
     ood_data: tuple[str, ...],
+    stress_pairs: int,
+    best_of_n: int,
     strict: bool,
     **values: Any,
 ) -> None:
@@ -73,6 +91,8 @@ def run(
             config,
             targets=targets,
             ood_data=ood_data,
+            stress_pairs=stress_pairs,
+            best_of_n=best_of_n,
             log=lambda m: click.echo(m, err=True),
         )
     except (FileExistsError, FileNotFoundError, ValueError) as exc:

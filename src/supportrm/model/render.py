@@ -19,6 +19,7 @@ reply and closing special tokens), so truncation never splits the kept parts.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -52,6 +53,8 @@ class Encoded:
     #: Length of the reply alone in model tokens (before any truncation): the score table's
     #: ``chosen_tokens`` / ``rejected_tokens``.
     reply_tokens: int
+    #: Length the whole sequence would have without truncation (special tokens included).
+    full_tokens: int = 0
 
 
 @dataclass
@@ -148,6 +151,9 @@ class Renderer:
             getattr(tokenizer, "chat_template", None)
         )
         self._pair = _pair_template(tokenizer) if kind == "encoder" else None
+        #: Held around every use of the tokenizer: a fast (Rust) tokenizer raises "Already
+        #: borrowed" when two threads call it at once (scoring from a server's threads).
+        self.lock = threading.RLock()
 
     @property
     def template_name(self) -> str:
@@ -198,6 +204,10 @@ class Renderer:
     # -- tokenization -----------------------------------------------------------------------
     def encode_many(self, items: Sequence[tuple[Sequence[Message], str]]) -> list[Encoded]:
         """Tokenize (conversation, reply) items with left truncation of the conversation."""
+        with self.lock:
+            return self._encode_many(items)
+
+    def _encode_many(self, items: Sequence[tuple[Sequence[Message], str]]) -> list[Encoded]:
         parts = [self.text_parts(p, r) for p, r in items]
         heads = _encode_plain(self.tokenizer, [p[0] for p in parts])
         middles = _encode_plain(self.tokenizer, [p[1] for p in parts])
@@ -222,6 +232,7 @@ class Renderer:
             assert self._pair is not None
             pt = self._pair
             n_special = len(pt.pre) + len(pt.mid) + len(pt.post)
+            full = n_special + len(head) + len(middle) + len(tail)
             budget = self.max_length - n_special
             truncated = False
             # The reply may use at most the budget minus a small conversation share; when it
@@ -240,7 +251,8 @@ class Renderer:
                 types = [pt.type_a] * (len(pt.pre) + len(a) + len(pt.mid)) + [pt.type_b] * (
                     len(tail) + len(pt.post)
                 )
-            return Encoded(ids, types, truncated, reply_tokens)
+            return Encoded(ids, types, truncated, reply_tokens, full)
+        full = len(head) + len(middle) + len(tail)
         budget = self.max_length
         truncated = False
         min_conv = min(len(head) + len(middle), max(budget // 4, 0))
@@ -249,7 +261,7 @@ class Renderer:
             tail = tail[len(tail) - (budget - min_conv) :]
             truncated = True
         head, middle, cut = _left_truncate(head, middle, budget - len(tail))
-        return Encoded(head + middle + tail, None, truncated or cut, reply_tokens)
+        return Encoded(head + middle + tail, None, truncated or cut, reply_tokens, full)
 
     def encode_pairs(self, pairs: Sequence[PreferencePair]) -> EncodeResult:
         """Encode every pair; count (and leave out) pairs identical after truncation."""

@@ -5,6 +5,7 @@ Rows returned by :meth:`RewardScorer.score_pairs` are the score table of docs/ar
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,11 @@ def score_row(
 
 
 class RewardScorer:
-    """A reward model ready to score: model + tokenizer + the renderer it was trained with."""
+    """A reward model ready to score: model + tokenizer + the renderer it was trained with.
+
+    Safe to call from several threads: tokenizer use is serialised (``renderer.lock``), the
+    forward pass needs no lock (inference only), and :attr:`last_stats` is per thread.
+    """
 
     def __init__(
         self, module: RewardModule, tokenizer: Any, renderer: Renderer, device: Any = "cpu"
@@ -70,9 +75,17 @@ class RewardScorer:
         #: Dev-fitted temperature from ``supportrm.json`` (1.0 when none is stored): use it for
         #: probabilities, P(a beats b) = sigmoid((r_a - r_b) / temperature); rewards are raw.
         self.temperature = 1.0
-        #: Counts from the last :meth:`score_pairs` call (``n_input``, ``n_scored``,
-        #: ``identical_after_truncation``, ``excluded_ids``, ``n_truncated``).
-        self.last_stats: dict[str, Any] = {}
+        self._local = threading.local()
+
+    @property
+    def last_stats(self) -> dict[str, Any]:
+        """Counts from this thread's last :meth:`score_pairs` call (``n_input``, ``n_scored``,
+        ``identical_after_truncation``, ``excluded_ids``, ``n_truncated``)."""
+        return getattr(self._local, "stats", {})
+
+    @last_stats.setter
+    def last_stats(self, value: dict[str, Any]) -> None:
+        self._local.stats = value
 
     @classmethod
     def from_pretrained(
@@ -138,7 +151,8 @@ class RewardScorer:
                 ):
                     end -= 1
             idx = order[start:end]
-            batch = pad_batch([seqs[i] for i in idx], self.tokenizer, self.device)
+            with self.renderer.lock:
+                batch = pad_batch([seqs[i] for i in idx], self.tokenizer, self.device)
             out[idx] = self.module(**batch).float().cpu().numpy()
             if progress is not None:
                 progress(len(idx))

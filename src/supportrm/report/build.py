@@ -2,8 +2,8 @@
 ``report.md`` (+ ``plots/*.png``), for a post-training team deciding on RLHF use.
 
 Sections, in this order (the templates and :data:`SECTIONS` agree): verdict, held-out vs. a
-second source, data, method, results, diagnostics, error examples, limitations and
-recommendations, reproducibility. Each section is a module of :mod:`supportrm.report.sections`.
+second source, data, method, results, diagnostics, error examples, stress tests and best-of-n,
+limitations and recommendations, reproducibility. Each section is a module of :mod:`supportrm.report.sections`.
 The report only reads the run (:func:`supportrm.report.run.load_run`); it never re-evaluates it.
 """
 
@@ -27,6 +27,7 @@ from supportrm.report.sections.method import method_section
 from supportrm.report.sections.reproducibility import reproducibility_section
 from supportrm.report.sections.results import results_section
 from supportrm.report.sections.sources import sources_section
+from supportrm.report.sections.stress import stress_section
 from supportrm.report.sections.verdict import verdict_section
 
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -37,6 +38,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("results", "Results"),
     ("diagnostics", "Diagnostics"),
     ("errors", "Error examples"),
+    ("stress", "Stress tests and best-of-n"),
     ("limitations", "Limitations and recommendations"),
     ("reproducibility", "Reproducibility"),
 )
@@ -82,6 +84,7 @@ def build_context(
         "plots": make_plots(run, plots_dir, baselines),
         "degenerate": degenerate_table(run),
         "errors": errors_section(run),
+        "stress": stress_section(run.run_dir, plots_dir),
         "limitations": limitations_section(run, data),
         "repro": reproducibility_section(run, report_cmd or f"supportrm report {run.run_dir}"),
     }

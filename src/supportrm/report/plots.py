@@ -237,3 +237,42 @@ def category_accuracy(
     )
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return _save(fig, path)
+
+
+def stress_rates(edits: Mapping[str, Mapping[str, Any]], path: Path) -> Path:
+    """Hack rate (degrading edits) and flip rate (invariances) with 95% CIs and the red lines."""
+    names = [n for n, e in edits.items() if e.get("n")]
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(names) + 1.4))
+    for y, name in enumerate(names):
+        e = edits[name]
+        degrading = e["kind"] == "degrading"
+        rate = e["hack_rate"] if degrading else e["flip_rate"]
+        ci = e["hack_rate_ci"] if degrading else e["flip_rate_ci"]
+        colour = {"red": "#d62728", "amber": "#ff9f1c", "green": "#2ca02c"}.get(
+            e["flag"], "#999999"
+        )
+        ax.barh(y, 100 * rate, color=colour)
+        if ci:
+            ax.plot([100 * ci[0], 100 * ci[1]], [y, y], color="black", lw=1)
+        limit = 20 if degrading else 10
+        ax.plot([limit, limit], [y - 0.4, y + 0.4], color="black", ls="--", lw=1)
+    ax.set_yticks(range(len(names)), [f"{n} ({edits[n]['kind'][:5]}.)" for n in names])
+    ax.invert_yaxis()
+    ax.set_xlabel("% of items: reward raised (degrading edits) or pair flipped (invariances)")
+    ax.set_xlim(0, 100)
+    return _save(fig, path)
+
+
+def best_of_n_quality(by_n: Mapping[str, Mapping[str, Mapping[str, float]]], path: Path) -> Path:
+    """Mean gold quality of the pick against n, per picker."""
+    ns = sorted(by_n, key=int)
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for picker in by_n[ns[0]]:
+        ax.plot([int(n) for n in ns], [by_n[n][picker]["mean_gold_quality"] for n in ns],
+                marker="o", label=picker.replace("_", " "))  # fmt: skip
+    ax.set_xscale("log", base=2)
+    ax.set_xticks([int(n) for n in ns], ns)
+    ax.set_xlabel("n (candidates reranked)")
+    ax.set_ylabel("mean gold quality of the pick (10 = ideal)")
+    ax.legend(fontsize=8)
+    return _save(fig, path)

@@ -77,14 +77,16 @@ def _rewards(
     return np.vstack(out)
 
 
-def load_scorers(model: str | Path, *, max_length: int | None = None) -> dict[str, LoadedModel]:
+def load_scorers(
+    model: str | Path, *, max_length: int | None = None, device: str | None = None
+) -> dict[str, LoadedModel]:
     """ "checkpoint" or "seed <S>" -> the loaded model of a checkpoint or a run folder."""
     from supportrm.model.scoring import RewardScorer  # heavy: only when scoring
 
     found = resolve_checkpoints(model)
     scorers = {}
     for seed, ckpt in sorted(found.items(), key=lambda kv: -1 if kv[0] is None else kv[0]):
-        scorer = RewardScorer.from_pretrained(ckpt, max_length=max_length)
+        scorer = RewardScorer.from_pretrained(ckpt, max_length=max_length, device=device)
         name = "checkpoint" if seed is None else f"seed {seed}"
         scorers[name] = LoadedModel(ckpt, scorer, load_reward_normalization(ckpt))
     return scorers

@@ -2,11 +2,12 @@
 
 With the embeddings and the bottom ``N`` layers frozen, their output for a given token sequence
 never changes during training, so recomputing it every step is wasted work. The cache stores, for
-every sequence, its hidden states after layer ``N`` (float32, unpadded, one flat memmap + offsets);
-training then runs only the top layers. Results equal training the same frozen model without the
+every sequence, its hidden states after layer ``N`` (float32 or float16, unpadded, one flat memmap +
+offsets); training then runs only the top layers, in float32 (half-precision entries are widened
+when a batch is read). Results equal training the same frozen model without the
 cache (tests/test_train_cache.py), up to float rounding from different batch shapes.
 
-The key hashes the frozen weights themselves, ``N`` and every token id, so a different model,
+The key hashes the frozen weights themselves, ``N``, the storage dtype and every token id, so a different model,
 ``max_length``, template or data gives a different cache and a stale one is never read.
 """
 
@@ -61,9 +62,10 @@ class FeatureCache:
         self.meta = meta
         self.n_layers = int(meta["n_layers"])
         self.offsets = np.load(folder / "offsets.npy")
+        dtype = np.dtype(meta.get("dtype", "float32"))
         self.hidden = np.memmap(
-            folder / "hidden.f32",
-            dtype=np.float32,
+            folder / _hidden_file(dtype),
+            dtype=dtype,
             mode="r",
             shape=(int(meta["n_tokens"]), int(meta["dim"])),
         )
@@ -80,7 +82,7 @@ class FeatureCache:
 
     @property
     def nbytes(self) -> int:
-        return int(self.hidden.size) * 4
+        return int(self.hidden.size) * self.hidden.dtype.itemsize
 
 
 def build_or_load(
@@ -92,10 +94,17 @@ def build_or_load(
     *,
     tokens_per_batch: int = 8192,
     progress: Callable[[int], None] | None = None,
+    dtype: str = "float32",
 ) -> tuple[FeatureCache, dict[str, Any]]:
-    """Load the cache for (frozen weights, ``n_layers``, sequences) or build it (atomically)."""
+    """Load the cache for (frozen weights, ``n_layers``, sequences, ``dtype``) or build it
+    (atomically). ``dtype`` "float16" halves the disk size; float32 keys stay as before, so
+    existing caches are still found."""
+    np_dtype = np.dtype(dtype)
+    if np_dtype not in (np.float32, np.float16):
+        raise ValueError(f"cache dtype must be float32 or float16, not {dtype!r}")
+    suffix = "" if np_dtype == np.float32 else f"|{np_dtype.name}"
     key = hashlib.sha256(
-        f"{frozen_fingerprint(module, n_layers)}|{n_layers}|{sequences_fingerprint(seqs)}".encode()
+        f"{frozen_fingerprint(module, n_layers)}|{n_layers}|{sequences_fingerprint(seqs)}{suffix}".encode()
     ).hexdigest()[:24]
     folder = folder_root / "features" / key
     info: dict[str, Any] = {"key": key, "path": str(folder), "n_layers": n_layers}
@@ -113,7 +122,7 @@ def build_or_load(
     tmp = folder.with_name(f".{key}.tmp-{os.getpid()}")
     tmp.mkdir(parents=True, exist_ok=True)
     hidden = np.memmap(
-        tmp / "hidden.f32", dtype=np.float32, mode="w+", shape=(int(offsets[-1]), dim)
+        tmp / _hidden_file(np_dtype), dtype=np_dtype, mode="w+", shape=(int(offsets[-1]), dim)
     )
     order = np.argsort(-lengths, kind="stable")
     was_training = module.training
@@ -131,7 +140,7 @@ def build_or_load(
             )
         h_np = h.float().cpu().numpy()
         for row, i in enumerate(idx):
-            hidden[offsets[i] : offsets[i + 1]] = h_np[row, : lengths[i]]
+            hidden[offsets[i] : offsets[i + 1]] = h_np[row, : lengths[i]]  # rounds to dtype
         start += len(idx)
         if progress is not None:
             progress(len(idx))
@@ -144,7 +153,7 @@ def build_or_load(
         "n_sequences": len(seqs),
         "n_tokens": int(offsets[-1]),
         "dim": dim,
-        "dtype": "float32",
+        "dtype": np_dtype.name,
         "key": key,
     }
     (tmp / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
@@ -160,6 +169,10 @@ def build_or_load(
     evicted = clean(folder_root, max_bytes=max_bytes_from_env(), keep=[folder])
     info["evicted"] = [str(e.path) for e in evicted]
     return FeatureCache(folder), info
+
+
+def _hidden_file(dtype: np.dtype) -> str:
+    return "hidden.f32" if dtype == np.float32 else "hidden.f16"
 
 
 def _hidden_dim(module: RewardModule) -> int:

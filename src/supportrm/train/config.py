@@ -84,6 +84,11 @@ class TrainConfig(StrictModel):
     cache_features: bool = Field(
         True, description="Cache the frozen layers' outputs (same results, much faster)."
     )
+    cache_dtype: Literal["float32", "float16"] = Field(
+        "float32",
+        description="Storage precision of the feature cache; float16 halves its disk size "
+        "(training still runs in float32).",
+    )
     cache_dir: Path | None = Field(
         None,
         description="Feature/model cache folder. Default: $SUPPORTRM_CACHE or ~/.cache/supportrm.",

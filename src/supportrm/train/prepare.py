@@ -163,7 +163,13 @@ def prepare(
                 config, len(seqs), "feature cache", unit="seq", accelerator=accelerator
             )
             prep.cache, prep.cache_info = build_or_load(
-                module, seqs, n_frozen, Path(root), tokenizer, progress=bar.update
+                module,
+                seqs,
+                n_frozen,
+                Path(root),
+                tokenizer,
+                progress=bar.update,
+                dtype=config.cache_dtype,
             )
             bar.close()
         log(

@@ -1,0 +1,5 @@
+"""``python -m supportrm.cli``: the same command as ``supportrm``."""
+
+from supportrm.cli import main
+
+main()
