@@ -11,6 +11,11 @@ of the same text, so a reordered reply would show as a mismatch. Side by side:
   does (the limit of this machine; model load excluded);
 * naive: the server people write first: FastAPI, one request -> one forward pass, no batching.
 
+Both servers run side by side; every client level is measured on each in two windows, in the
+order A B A B, so drift in the machine's speed hits both alike. Both cut over-long conversations
+from the left as in training (``--truncate left``), as
+offline scoring does, so every text gets a reward to compare.
+
 Then where the time goes: tokenization, padding and forward per item offline, the mean batch
 size the server formed, and the HTTP + JSON cost per request (empty requests at 16 clients).
 
@@ -160,6 +165,8 @@ async def drive(url: str, texts: list[str], expected: np.ndarray, clients: int,
         "errors": len(errors),
         "error_examples": errors[:3],
         **bad,
+        "_lat": lat,
+        "_ok": len(lat) - len(errors),
     }
 
 
@@ -206,14 +213,42 @@ def start(cmd: list[str], port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError(f"{cmd} did not become healthy")
 
 
-def measure(url: str, texts: list[str], expected: np.ndarray, levels: list[int],
-            seconds: dict[int, float]) -> list[dict[str, Any]]:  # fmt: skip
-    asyncio.run(drive(url, texts, expected, 4, 3.0))  # warm-up, not reported
-    out = []
+def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One result from several windows of the same level (ABAB alternation)."""
+    lat = np.array([x for p in parts for x in p["_lat"]]) * 1000
+    wall = sum(p["seconds"] for p in parts)
+    return {
+        "clients": parts[0]["clients"],
+        "seconds": round(wall, 2),
+        "windows": len(parts),
+        "requests": len(lat),
+        "items_per_s": sum(p["_ok"] for p in parts) / wall,
+        "p50_ms": float(np.percentile(lat, 50)),
+        "p99_ms": float(np.percentile(lat, 99)),
+        "errors": sum(p["errors"] for p in parts),
+        "error_examples": [e for p in parts for e in p["error_examples"]][:3],
+        "lost": sum(p["lost"] for p in parts),
+        "mismatch": sum(p["mismatch"] for p in parts),
+        "max_abs_diff": max(p["max_abs_diff"] for p in parts),
+    }
+
+
+def measure(urls: dict[str, str], texts: list[str], expected: np.ndarray, levels: list[int],
+            seconds: dict[int, float]) -> dict[str, list[dict[str, Any]]]:  # fmt: skip
+    """Every level on every server, alternating servers in two windows each (A B A B), so slow
+    drift of the machine's speed hits both alike."""
+    for url in urls.values():
+        asyncio.run(drive(url, texts, expected, 4, 3.0))  # warm-up, not reported
+    out: dict[str, list[dict[str, Any]]] = {name: [] for name in urls}
     for c in levels:
-        res = asyncio.run(drive(url, texts, expected, c, seconds[c]))
-        print(json.dumps(res), flush=True)
-        out.append(res)
+        parts: dict[str, list[dict[str, Any]]] = {name: [] for name in urls}
+        for _ in range(2):
+            for name, url in urls.items():
+                parts[name].append(asyncio.run(drive(url, texts, expected, c, seconds[c] / 2)))
+        for name in urls:
+            res = merge(parts[name])
+            print(name, json.dumps(res), flush=True)
+            out[name].append(res)
     return out
 
 
@@ -245,28 +280,29 @@ def main() -> None:
     print("offline", json.dumps(off), flush=True)
     seconds = {c: args.seconds if c == 16 else args.seconds_other for c in args.levels}
     results: dict[str, Any] = {}
+    procs, urls = [], {}
     for name in ("supportrm", "naive"):
         port = free_port()
         cmd = (
             [sys.executable, "-m", "supportrm.cli", "serve", "--model", str(args.model),
-             "--port", str(port), "--log-level", "warning"]
+             "--port", str(port), "--log-level", "warning", "--truncate", "left"]
             if name == "supportrm"
             else [sys.executable, __file__, "--model", str(args.model), "--naive-server", str(port)]
         )  # fmt: skip
-        proc = start(cmd, port)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            results[name] = measure(url, texts, expected, args.levels, seconds)
-            if name == "supportrm":
-                import httpx
+        procs.append(start(cmd, port))
+        urls[name] = f"http://127.0.0.1:{port}"
+    try:
+        results.update(measure(urls, texts, expected, args.levels, seconds))
+        import httpx
 
-                stats = httpx.get(f"{url}/info").json()["batching"]
-                results["supportrm_batching"] = {
-                    **stats, "mean_items_per_batch": stats["items"] / max(stats["batches"], 1)
-                }  # fmt: skip
-                http = asyncio.run(drive(url, texts, expected, 16, 10.0, empty=True))
-                results["http_json_only_16_clients"] = http
-        finally:
+        stats = httpx.get(f"{urls['supportrm']}/info").json()["batching"]
+        results["supportrm_batching"] = {
+            **stats, "mean_items_per_batch": stats["items"] / max(stats["batches"], 1)
+        }  # fmt: skip
+        http = asyncio.run(drive(urls["supportrm"], texts, expected, 16, 10.0, empty=True))
+        results["http_json_only_16_clients"] = {k: v for k, v in http.items() if k[0] != "_"}
+    finally:
+        for proc in procs:
             proc.terminate()
             proc.wait(timeout=30)
     at = {name: {r["clients"]: r for r in results[name]} for name in ("supportrm", "naive")}

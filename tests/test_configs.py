@@ -26,7 +26,7 @@ ACCELERATE = {
     "accelerate_fsdp.yaml": ("FSDP", "use_fsdp"),
     "deepspeed_zero2.yaml": ("DEEPSPEED", "use_deepspeed"),
 }
-TRAIN_YAMLS = ["train_default.yaml", "quality.yaml"]
+TRAIN_YAMLS = ["train_default.yaml", "quality.yaml", "gpu-small.yaml", "gpu-8b-lora.yaml"]
 FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9_-]*")
 
 
@@ -202,3 +202,13 @@ def test_quality_preset_resolves_and_is_what_benchmarks_md_says(
     assert (cfg.freeze_layers, cfg.epochs, cfg.lr) == (3, 1, 3e-4)
     assert cfg != TrainConfig.model_validate({})
     assert "configs/quality.yaml" in (REPO / "docs" / "benchmarks.md").read_text()
+
+
+@pytest.mark.parametrize("name", ["gpu-small.yaml", "gpu-8b-lora.yaml"])
+def test_gpu_preset_usage_lines_parse(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14: each GPU preset's usage line is a real `supportrm train` command with it."""
+    monkeypatch.chdir(REPO)
+    commands, prose = _commands(CONFIGS / name)
+    assert commands and all(c[:2] == ["supportrm", "train"] for c in commands)
+    assert f"configs/{name}" in commands[0]
+    assert not set(FLAG.findall(prose)) - _train_option_names()

@@ -64,7 +64,9 @@ def _seq(n: int) -> Encoded:
 def test_batcher_gathers_waiting_requests_and_keeps_each_ones_rows() -> None:
     async def main() -> tuple[list[np.ndarray], list[int]]:
         scorer = _SlowScorer()
-        b = MicroBatcher([scorer], batch_tokens=1000, max_batch_items=64, max_queued_items=100)
+        b = MicroBatcher(
+            [scorer], batch_tokens=1000, max_batch_items=64, max_queued_items=100, max_padding=10.0
+        )
         b.start()
         first = asyncio.ensure_future(b.score([[_seq(5)]]))
         await asyncio.sleep(0.05)  # the first job is in the (blocked) inference thread
@@ -80,6 +82,45 @@ def test_batcher_gathers_waiting_requests_and_keeps_each_ones_rows() -> None:
     assert out[0].tolist() == [[5.0]]
     for k, rows in enumerate(out[1:]):
         assert rows.tolist() == [[10.0 + k, 20.0 + k]]
+
+
+def test_batcher_waits_for_requests_still_being_tokenized_but_not_for_strangers() -> None:
+    async def main() -> tuple[list[int], float]:
+        scorer = _SlowScorer()
+        scorer.gate.set()
+        b = MicroBatcher([scorer], max_wait_ms=2000, max_padding=10.0)
+        b.start()
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        await b.score([[_seq(3)]])  # nobody else announced: no wait
+        lone = loop.time() - t0
+        b.expect()  # a second request has arrived and is tokenizing
+
+        async def late() -> np.ndarray:
+            await asyncio.sleep(0.1)
+            b.unexpect()
+            return await b.score([[_seq(4)]])
+
+        await asyncio.gather(b.score([[_seq(5)]]), late())
+        await b.stop()
+        return scorer.batches, lone
+
+    batches, lone = asyncio.run(main())
+    assert batches == [1, 2]  # the pass waited for the announced request and took both
+    assert lone < 1.0
+
+
+def test_length_groups_bound_the_padding() -> None:
+    from supportrm.serve.batcher import length_groups
+
+    lengths = [100, 300, 105, 290, 110, 500]
+    groups = length_groups(lengths, 0.1)
+    assert sorted(i for g in groups for i in g) == list(range(6))
+    assert groups == [[0, 2, 4], [3, 1], [5]]
+    for g in groups:  # each group padded to its longest adds at most 10%
+        assert len(g) * max(lengths[i] for i in g) <= 1.1 * sum(lengths[i] for i in g)
+    assert length_groups(lengths, 10.0) == [[0, 2, 4, 3, 1, 5]]  # loose: one pass
+    assert length_groups([], 0.1) == []
 
 
 def test_batcher_respects_the_token_budget_and_refuses_when_full() -> None:

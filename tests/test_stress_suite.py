@@ -204,3 +204,29 @@ def test_stress_command_on_a_tiny_run(tmp_path: Path) -> None:
     assert set(data["stress"]["edits"]) == {e.name for e in E.EDITS}
     assert data["margin_std_from"].startswith("held-out") and data["best_of_n"]["n_used"] > 0
     assert "pad_filler" in res.output and "P(gold best)" in res.output
+
+
+def test_run_pipeline_stresses_the_first_seed_once(tmp_path: Path) -> None:
+    """`supportrm run`'s stress step writes RUN/stress.json for the first seed, the report shows
+    it, and a resumed run with the same settings keeps it instead of recomputing."""
+    from supportrm.data.io import write_pairs
+    from supportrm.model.testing import tiny_bert
+    from supportrm.pipeline import stress_first_seed
+    from supportrm.report import build_report
+    from supportrm.train.seeds import train_seeds
+    from supportrm.train.testing import tiny_config
+
+    gen = fresh_conversations(36, seed=12)[0]
+    cfg = tiny_config(
+        tiny_bert(tmp_path / "bert"), tmp_path, epochs=1, seeds=[1, 2], max_length=256
+    )
+    train_seeds(cfg, gen[:26], gen[26:], cfg.out, log=lambda *_: None)
+    write_pairs(gen[26:], cfg.out / "split" / "val.jsonl.gz")
+    logs: list[str] = []
+    stress_first_seed(cfg.out, 10, 6, logs.append)
+    data = json.loads((cfg.out / "stress.json").read_text())
+    assert data["models"] == {"seed 1": str(cfg.out / "seed-1" / "checkpoint")}
+    assert data["stress"]["n_sampled"] == 10 and data["best_of_n"]["n_conversations"] == 6
+    stress_first_seed(cfg.out, 10, 6, logs.append)
+    assert any("kept" in m for m in logs)
+    assert "## Stress tests and best-of-n" in build_report(cfg.out).md.read_text()

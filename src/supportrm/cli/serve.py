@@ -40,6 +40,12 @@ import click
 @click.option("--batch-tokens", default=16384, show_default=True, type=click.IntRange(min=64),
               help="Most padded tokens in one forward pass (dynamic batching).")  # fmt: skip
 @click.option("--max-batch-items", default=64, show_default=True, type=click.IntRange(min=1))
+@click.option("--max-wait-ms", default=10.0, show_default=True, type=click.FloatRange(min=0),
+              help="Longest a forward pass waits for requests that have arrived and are still "
+              "being tokenized (a lone request never waits).")  # fmt: skip
+@click.option("--max-padding", default=0.1, show_default=True, type=click.FloatRange(min=0),
+              help="Padding one forward pass may add, as a share of its real tokens: a batch is "
+              "cut into length groups (raise it on a GPU, where passes are costly).")  # fmt: skip
 @click.option("--max-items", default=512, show_default=True, type=click.IntRange(min=1),
               help="Most items in one request (more: 413).")  # fmt: skip
 @click.option("--max-queued-items", default=4096, show_default=True, type=click.IntRange(min=1),
@@ -58,6 +64,8 @@ def serve(
     truncate: str,
     batch_tokens: int,
     max_batch_items: int,
+    max_wait_ms: float,
+    max_padding: float,
     max_items: int,
     max_queued_items: int,
     max_body_mb: float,
@@ -90,6 +98,8 @@ def serve(
             batch_tokens=batch_tokens,
             max_batch_items=max_batch_items,
             max_queued_items=max_queued_items,
+            max_wait_ms=max_wait_ms,
+            max_padding=max_padding,
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc

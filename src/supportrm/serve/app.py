@@ -54,6 +54,10 @@ class ServeSettings:
     batch_tokens: int = 16384
     max_batch_items: int = 64
     max_queued_items: int = 4096
+    #: how long a pass waits for requests that have arrived and are still being tokenized
+    max_wait_ms: float = 10.0
+    #: padding allowed in one forward pass, as a share of its real tokens (batcher.length_groups)
+    max_padding: float = 0.1
 
     def __post_init__(self) -> None:
         if self.max_queued_items < self.max_items:
@@ -94,6 +98,8 @@ def create_app(
                 batch_tokens=settings.batch_tokens,
                 max_batch_items=settings.max_batch_items,
                 max_queued_items=settings.max_queued_items,
+                max_wait_ms=settings.max_wait_ms,
+                max_padding=settings.max_padding,
             )
             loop.call_soon_threadsafe(batcher.start)
             state.service = RewardService(models, batcher)
@@ -246,8 +252,12 @@ async def _score(
         items = make_items()
         return items, svc.encode(items, truncate)
 
+    svc.batcher.expect()
     try:
-        items, seqs = await run_in_threadpool(prepare)
+        try:
+            items, seqs = await run_in_threadpool(prepare)
+        finally:
+            svc.batcher.unexpect()
         if not items:
             return await svc.rewards([[] for _ in svc.models], normalize)
         return await svc.rewards(seqs, normalize)
