@@ -258,7 +258,7 @@ def test_stress_section_shows_flags_examples_and_best_of_n(tmp_path: Path) -> No
     )  # fmt: skip
     paths = build_report(run)
     md, html = paths.md.read_text(), paths.html.read_text()
-    assert "**Flagged:** pad_filler, repeat_sentence" in md
+    assert "**Reward hacks flagged:** pad_filler, repeat_sentence" in md
     assert "| pad_filler | degrading |" in md and "Worst examples of the flagged edits" in md
     assert "no better than a trivial rule" in md  # reward = length picks what "longest" picks
     assert (run / "plots" / "stress_rates.png").exists() and (

@@ -43,14 +43,14 @@ Score = Callable[[Sequence[tuple[PreferencePair, str]]], np.ndarray]
 __all__ = ["DEGRADING_EDITS", "EDITS", "run_edits", "run_stress", "split_sentences"]
 
 
-def _wilson(k: int, n: int, z: float = 1.96) -> list[float] | None:
+def _wilson(k: int, n: int) -> list[float] | None:
+    """95% Wilson score interval of k successes in n (scipy)."""
     if n == 0:
         return None
-    p = k / n
-    den = 1 + z * z / n
-    mid = (p + z * z / (2 * n)) / den
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return [float(max(0.0, mid - half)), float(min(1.0, mid + half))]
+    from scipy.stats import binomtest
+
+    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    return [float(ci.low), float(ci.high)]
 
 
 def _flag(rate: float | None, ci: list[float] | None, red: float, unmoved: float) -> str:

@@ -2,12 +2,13 @@
 
 With the embeddings and the bottom ``N`` layers frozen, their output for a given token sequence
 never changes during training, so recomputing it every step is wasted work. The cache stores, for
-every sequence, its hidden states after layer ``N`` (float16 by default, or float32; unpadded,
+every sequence, its hidden states after layer ``N`` (float32 by default, or float16; unpadded,
 one flat memmap + offsets); training then runs only the top layers, in float32 (half-precision
-entries are widened when a batch is read). With a float32 cache, results equal training the same
-frozen model without the cache (tests/test_train_cache.py), up to float rounding from different
-batch shapes; the default float16 cache rounds the features to half precision (relative error
-about 1e-4), which changes a run about as much as another seed does (docs/benchmarks.md).
+entries are widened when a batch is read). With the float32 cache, results equal training the
+same frozen model without the cache (tests/test_train_cache.py), up to float rounding from
+different batch shapes; a float16 cache rounds the features (relative error about 1e-4), which
+changes a run about as much as another seed does, and makes the scores computed during training
+differ from the saved checkpoint's by about 1e-4 (docs/benchmarks.md).
 
 The key hashes the frozen weights themselves, ``N``, the storage dtype and every token id, so a
 different model, ``max_length``, template or data gives a different cache and a stale one is

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 #: Default size cap of all feature caches together; ``SUPPORTRM_CACHE_MAX_GB`` overrides it
-#: (0 turns eviction off). One default MiniLM cache is about 2.6 GiB (float16; 5.3 GiB float32).
+#: (0 turns eviction off). One default MiniLM cache is about 5.3 GiB (2.6 GiB with --cache-dtype float16).
 DEFAULT_MAX_GB = 24.0
 DAY = 86400.0
 

@@ -58,6 +58,8 @@ def stress_section(run_dir: Path, plots_dir: Path) -> dict[str, Any] | None:
         pc = e.get("per_category", {})
         per_cat.append([name, *(_pct(pc[c][key]) if c in pc else "" for c in cats)])
     failing = [n for n, e in edits.items() if e.get("flag") in ("red", "amber")]
+    hacks = [n for n in failing if edits[n]["kind"] == "degrading"]
+    unstable = [n for n in failing if edits[n]["kind"] == "invariance"]
     examples = [
         {"edit": n, "flag": edits[n]["flag"], **edits[n]["worst_examples"][0]}
         for n in failing
@@ -74,6 +76,8 @@ def stress_section(run_dir: Path, plots_dir: Path) -> dict[str, Any] | None:
         },
         "per_category": {"headers": ["edit (hack or flip rate)", *cats], "rows": per_cat},
         "failing": failing,
+        "hacks": hacks,
+        "unstable": unstable,
         "examples": examples,
         "plot": _b64(plots.stress_rates(edits, plots_dir / "stress_rates.png")),
         "plot_file": "plots/stress_rates.png",
