@@ -83,10 +83,8 @@ def local_reward_fn(
 ) -> RewardFunc:
     """The same reward function, in-process: a checkpoint or a run folder (seed ensemble),
     scored exactly as ``supportrm score`` does (rendering and truncation as in training)."""
-    import numpy as np
-
     from supportrm.data.schema import Message
-    from supportrm.serve.score import load_scorers
+    from supportrm.serve.score import load_scorers, model_rewards
 
     models = load_scorers(model, device=device)
     if normalize and any(not m.normalization for m in models.values()):
@@ -97,13 +95,7 @@ def local_reward_fn(
     ) -> list[float]:
         convs = [to_messages(p, c) for p, c in zip(prompts, completions, strict=True)]
         items = [(tuple(Message(**m) for m in c[:-1]), c[-1]["content"]) for c in convs]
-        rows = []
-        for m in models.values():
-            seqs = m.scorer.renderer.encode_many(items)
-            r = m.scorer.score_encoded(seqs, 64, batch_tokens=16384)
-            if normalize and m.normalization:
-                r = (r - m.normalization["mean"]) / m.normalization["std"]
-            rows.append(r)
-        return [float(x) for x in np.vstack(rows).mean(0)]
+        rewards = model_rewards(models, items, normalize, 16384, None).mean(0)
+        return [float(x) for x in rewards]
 
     return supportrm_reward

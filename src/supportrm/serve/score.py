@@ -59,14 +59,15 @@ class LoadedModel:
     normalization: dict[str, Any] | None
 
 
-def _rewards(
+def model_rewards(
     scorers: dict[str, LoadedModel],
     items: Sequence[tuple[Sequence[Message], str]],
     normalize: bool,
     batch_tokens: int | None,
     progress: Callable[[int], None] | None,
 ) -> np.ndarray:
-    """One row of rewards per model (models x items)."""
+    """One row of rewards per model (models x items), each normalised with its own statistics
+    when ``normalize`` (the ensemble mean is taken by the caller)."""
     out = []
     for m in scorers.values():
         seqs = m.scorer.renderer.encode_many(list(items))
@@ -117,10 +118,10 @@ def score_file(
         loaded = load_pairs(data, on_error=on_error, categories=None)  # type: ignore[arg-type]
         pairs = list(loaded.pairs)
         ids = [p.id for p in pairs]
-        rc = _rewards(
+        rc = model_rewards(
             scorers, [(p.prompt, p.chosen) for p in pairs], normalize, batch_tokens, progress
         )
-        rr = _rewards(
+        rr = model_rewards(
             scorers, [(p.prompt, p.rejected) for p in pairs], normalize, batch_tokens, progress
         )
         columns = {"chosen_reward": rc.mean(0), "rejected_reward": rr.mean(0)}
@@ -132,7 +133,7 @@ def score_file(
     else:
         replies = load_replies(data, on_error=on_error).replies  # type: ignore[arg-type]
         ids = [r.id for r in replies]
-        r = _rewards(
+        r = model_rewards(
             scorers, [(x.prompt, x.reply) for x in replies], normalize, batch_tokens, progress
         )
         columns = {"reward": r.mean(0)}
