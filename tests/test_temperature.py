@@ -73,6 +73,12 @@ def test_training_fits_on_dev_stores_it_and_the_scorer_uses_it(tmp_path: Path) -
     delta = np.array([r["chosen_score"] - r["rejected_score"] for r in rows])
     assert fit_temperature(delta)["value"] == pytest.approx(fit["value"], rel=1e-3)
     assert scorer.temperature == fit["value"]
+    # the reward normalisation is that of the same dev rewards (default normalization_split)
+    norm = meta["reward_normalization"]
+    dev_rewards = np.array([r[k] for r in rows for k in ("chosen_score", "rejected_score")])
+    assert norm["split"].startswith("dev") and norm["n_rewards"] == 2 * len(dev)
+    assert norm["mean"] == pytest.approx(dev_rewards.mean(), abs=1e-5)
+    assert norm["std"] == pytest.approx(dev_rewards.std(), abs=1e-5)
     p = scorer.preference_probability([1.0], [0.0])[0]
     assert p == pytest.approx(1 / (1 + np.exp(-1 / fit["value"])))
     # the seed's metrics carry both calibrations; accuracy is that of the raw margins
@@ -81,6 +87,20 @@ def test_training_fits_on_dev_stores_it_and_the_scorer_uses_it(tmp_path: Path) -
     assert m["calibration_tempered"]["n"] == m["calibration"]["n"]
     agg = json.loads((cfg.out / "metrics.json").read_text())
     assert agg["per_seed"][0]["temperature"] == fit["value"]
+
+
+def test_normalization_on_a_train_sample_when_asked(tmp_path: Path) -> None:
+    from supportrm.model.testing import tiny_bert, toy_pairs
+    from supportrm.train.seeds import train_seeds
+    from supportrm.train.testing import tiny_config
+
+    model = tiny_bert(tmp_path / "bert")
+    pairs = toy_pairs(50)
+    cfg = tiny_config(model, tmp_path, epochs=1, normalization_split="train", normalization_pairs=7)
+    train_seeds(cfg, pairs[:30], pairs[40:], cfg.out, dev_pairs=pairs[30:40], log=lambda *_: None)
+    meta = json.loads((cfg.out / "seed-0" / "checkpoint" / "supportrm.json").read_text())
+    norm = meta["reward_normalization"]
+    assert norm["n_rewards"] == 14 and norm["split"].startswith("train (seeded sample of 7")
 
 
 def test_no_dev_no_temperature(tmp_path: Path) -> None:

@@ -127,10 +127,16 @@ class TrainConfig(StrictModel):
         100, description="Write resumable training state every N steps (and at every evaluation)."
     )
     eval_batch_size: int = Field(64, description="Sequences per scoring batch.")
+    normalization_split: Literal["dev", "train"] = Field(
+        "dev",
+        description="Rewards behind the reward mean/std saved in the checkpoint for RLHF: the dev "
+        "pairs' (unseen in training, already scored by the kept model) or a sample of the "
+        "training pairs' (also used when there is no dev split).",
+    )
     normalization_pairs: int = Field(
         2000,
-        description="Training pairs (a seeded sample; 0: all) scored by the final model for the "
-        "reward mean/std saved in the checkpoint for RLHF.",
+        description="With --normalization-split train (or no dev split): training pairs (a "
+        "seeded sample; 0: all) scored by the final model for the reward mean/std.",
     )
     resume: bool = Field(False, description="Continue an interrupted run in --out.")
     progress: bool = Field(True, description="Show progress bars (pairs/s, ETA).")

@@ -328,7 +328,7 @@ def _log_step(rec: dict[str, Any], steps_file: Any, tb: Any, bar: Any) -> None:
 def _evaluate(run: SeedRun, epoch: float, tb: Any, log: Any) -> None:
     """Dev loss and accuracy; the state with the lowest dev loss is kept. The held-out pairs are
     not looked at before the end."""
-    stats, _rc, _rr = pair_eval(
+    stats, rc, rr = pair_eval(
         run.module, run.prep, run.prep.dev, run.config, run.use_cache, run.accelerator.device
     )
     run.history.append(
@@ -354,6 +354,10 @@ def _evaluate(run: SeedRun, epoch: float, tb: Any, log: Any) -> None:
             "dev_loss": stats["loss"],
             "step": run.step,
             "state": train_state.trainable_state(run.module),
+            # The kept model's dev rewards: temperature and reward normalisation reuse them
+            # instead of scoring dev again at the end (identical numbers, one pass fewer).
+            "dev_chosen": torch.from_numpy(rc.copy()),
+            "dev_rejected": torch.from_numpy(rr.copy()),
         }
 
 
@@ -419,9 +423,7 @@ def _fit_temperature(run: SeedRun, log: Any) -> dict[str, Any] | None:
     (never on the held-out pairs it is judged on). None without dev pairs."""
     if not run.prep.dev:
         return None
-    _stats, dc, dr = pair_eval(
-        run.module, run.prep, run.prep.dev, run.config, run.use_cache, run.accelerator.device
-    )
+    dc, dr = _kept_dev_rewards(run)
     try:
         return fit_temperature(dc - dr)
     except ValueError as exc:  # e.g. a one-pair dev split: say so, keep raw probabilities
@@ -453,9 +455,33 @@ def _checkpoint_meta(
     return meta
 
 
+def _kept_dev_rewards(run: SeedRun) -> tuple[np.ndarray, np.ndarray]:
+    """Chosen and rejected rewards of the dev pairs under the kept model (the kept model is
+    loaded by now): recorded when it was evaluated, or scored again for states saved before
+    they were recorded."""
+    if "dev_chosen" in run.best:
+        return run.best["dev_chosen"].numpy(), run.best["dev_rejected"].numpy()
+    _stats, dc, dr = pair_eval(
+        run.module, run.prep, run.prep.dev, run.config, run.use_cache, run.accelerator.device
+    )
+    return dc, dr
+
+
 def _train_reward_stats(run: SeedRun) -> dict[str, Any]:
-    """Reward mean/std on (a seeded sample of) the training split: RLHF whitens rewards with it."""
+    """Reward mean/std for RLHF to whiten rewards with: on the dev pairs (unseen in training,
+    like a policy's samples; their rewards are already computed) when there are any and
+    ``normalization_split`` is "dev", else on a seeded sample of the training split."""
     config, prep = run.config, run.prep
+    if config.normalization_split == "dev" and prep.dev:
+        dc, dr = _kept_dev_rewards(run)
+        scores = np.concatenate([dc, dr])
+        return {
+            "mean": float(scores.mean()),
+            "std": float(scores.std()),
+            "n_rewards": len(scores),
+            "split": f"dev ({len(dc)} pairs, chosen and rejected)",
+            "usage": "normalised_reward = (reward - mean) / std",
+        }
     n = len(prep.train)
     k = n if config.normalization_pairs <= 0 else min(n, config.normalization_pairs)
     rng = np.random.default_rng([run.seed, 104729])
