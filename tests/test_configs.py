@@ -25,8 +25,15 @@ ACCELERATE = {
     "accelerate_ddp.yaml": ("MULTI_GPU", "multi_gpu"),
     "accelerate_fsdp.yaml": ("FSDP", "use_fsdp"),
     "deepspeed_zero2.yaml": ("DEEPSPEED", "use_deepspeed"),
+    "deepspeed_zero3.yaml": ("DEEPSPEED", "use_deepspeed"),
 }
-TRAIN_YAMLS = ["train_default.yaml", "quality.yaml", "gpu-small.yaml", "gpu-8b-lora.yaml"]
+TRAIN_YAMLS = [
+    "train_default.yaml",
+    "quality.yaml",
+    "gpu-small.yaml",
+    "gpu-8b-lora.yaml",
+    "gpu-8b-qlora.yaml",
+]
 FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9_-]*")
 
 

@@ -43,3 +43,27 @@ def test_gpu_preset_dry_run_on_cpu(name: str, lora: int, tmp_path: Path) -> None
     assert meta["lora_r"] == lora
     steps = [json.loads(x) for x in (cfg.out / "seed-0" / "steps.jsonl").read_text().splitlines()]
     assert len(steps) == 4 and steps[0]["loss"] != steps[-1]["loss"]
+
+
+def test_qlora_preset_resolves_and_is_refused_without_a_gpu(tmp_path: Path) -> None:
+    import torch
+
+    from supportrm.data.io import write_pairs
+    from supportrm.train.pipeline import train_from_config
+
+    data = tmp_path / "pairs.jsonl"
+    write_pairs(toy_pairs(30), data)
+    cfg = resolve_config(
+        TrainConfig, CONFIGS / "gpu-8b-qlora.yaml",
+        {"model": str(tiny_llama(tmp_path / "llama")), "out": tmp_path / "run", "seeds": [0],
+         "data": data, "val_size": 6, "progress": False},
+    )  # fmt: skip
+    assert cfg.load_in_4bit and cfg.lora_r == 16 and cfg.gradient_checkpointing
+    assert not cfg.cache_features and cfg.freeze_layers == 0
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present: the refusal is for machines without one")
+    with pytest.raises(ValueError, match="CUDA GPU"):
+        train_from_config(cfg, log=lambda *_: None)
+    assert not (tmp_path / "run").exists()  # refused before anything was written
+    with pytest.raises(ValueError, match="lora-r"):
+        cfg.model_validate({**cfg.model_dump(), "lora_r": 0})

@@ -31,6 +31,19 @@ def eval_cmd(config_file: str | None, **values: Any) -> None:
     if cfg.missing():
         raise click.UsageError(f"missing required option(s): {', '.join(cfg.missing())}")
     assert cfg.model is not None and cfg.out is not None  # for mypy: checked just above
+    from supportrm.cli.launch import main_process_output
+
+    # Under accelerate launch/torchrun the processes share the scoring; the main one writes.
+    with main_process_output(Path(cfg.out)) as (main, out):
+        _evaluate(cfg.model_copy(update={"out": out}), echo=click.echo if main else _quiet)
+
+
+def _quiet(*_: Any, **__: Any) -> None:
+    pass
+
+
+def _evaluate(cfg: EvalConfig, echo: Any) -> None:
+    assert cfg.model is not None and cfg.out is not None
     from supportrm.evaluate.metrics import Targets
     from supportrm.evaluate.runs import evaluate_model, format_summary
 
@@ -64,16 +77,14 @@ def eval_cmd(config_file: str | None, **values: Any) -> None:
             }
         except (FileNotFoundError, ValueError) as exc:
             raise click.ClickException(str(exc)) from exc
-        click.echo(format_sources({"sources": sources, "headline": headline(sources)}))
+        echo(format_sources({"sources": sources, "headline": headline(sources)}))
     data = result.get("data") or {}
     if data.get("n_skipped"):
-        click.echo(
-            f"skipped {data['n_skipped']} invalid record(s) of {data['n_read']} (--on-error skip)"
-        )
-    click.echo(format_summary(result))
-    click.echo(f"metrics: {Path(cfg.out) / 'metrics.json'}")
+        echo(f"skipped {data['n_skipped']} invalid record(s) of {data['n_read']} (--on-error skip)")
+    echo(format_summary(result))
+    echo(f"metrics: {Path(cfg.out) / 'metrics.json'}")
     if cfg.strict and not result["verdict"]["pass"]:
-        click.echo("--strict: verdict FAIL (degenerate or below target)", err=True)
+        echo("--strict: verdict FAIL (degenerate or below target)", err=True)
         raise SystemExit(1)
 
 

@@ -59,27 +59,34 @@ def score(
     on_error: str,
     progress: bool,
 ) -> None:
-    """Score every row of a file with a checkpoint or a run's seed ensemble."""
+    """Score every row of a file with a checkpoint or a run's seed ensemble.
+
+    Under `accelerate launch` or `torchrun`, the processes share the scoring and the main one
+    writes the file.
+    """
     from tqdm.auto import tqdm
 
+    from supportrm.cli.launch import main_process_output
     from supportrm.serve.score import score_file
 
-    bar = tqdm(desc="scoring", unit="seq", disable=not progress)
-    try:
-        result = score_file(
-            model,
-            data,
-            out,
-            normalize=normalize,
-            batch_tokens=batch_tokens,
-            on_error=on_error,
-            progress=_updater(bar),
-        )
-    except (FileNotFoundError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        bar.close()
-    click.echo(result.summary())
+    with main_process_output(out) as (main, dest):
+        bar = tqdm(desc="scoring", unit="seq", disable=not (progress and main))
+        try:
+            result = score_file(
+                model,
+                data,
+                dest,
+                normalize=normalize,
+                batch_tokens=batch_tokens,
+                on_error=on_error,
+                progress=_updater(bar),
+            )
+        except (FileNotFoundError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        finally:
+            bar.close()
+        if main:
+            click.echo(result.summary())
 
 
 def _updater(bar: Any) -> Callable[[int], None]:

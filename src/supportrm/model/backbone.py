@@ -135,13 +135,21 @@ class RewardModule(nn.Module):
 
     def forward(
         self,
-        attention_mask: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
         input_ids: torch.Tensor | None = None,
         token_type_ids: torch.Tensor | None = None,
         hidden: torch.Tensor | None = None,
         start_layer: int = 0,
+        position_ids: torch.Tensor | None = None,
+        last_index: torch.Tensor | None = None,
     ) -> torch.Tensor:
+        """Rewards of a padded batch (``attention_mask``), or of a packed one: decoders only, one
+        row of concatenated sequences whose ``position_ids`` restart at 0 for each sequence, no
+        mask, and ``last_index`` the position of each sequence's last token in the row."""
         st = self.structure
+        if last_index is not None:
+            return self._packed(st, input_ids, position_ids, last_index)
+        assert attention_mask is not None, "a padded batch needs its attention_mask"
         pos = position_ids_from_mask(attention_mask)
         with contextlib.ExitStack() as stack:
             if hidden is not None:
@@ -173,6 +181,21 @@ class RewardModule(nn.Module):
         idx = last_token_index(attention_mask)
         last = h[torch.arange(h.shape[0], device=h.device), idx]
         return st.head_module()(last)[:, 0]
+
+    def _packed(
+        self,
+        st: Structure,
+        input_ids: torch.Tensor | None,
+        position_ids: torch.Tensor | None,
+        last_index: torch.Tensor,
+    ) -> torch.Tensor:
+        # Without a mask, transformers reads sequence boundaries from the restarting position ids:
+        # flash attention runs its variable-length kernel, sdpa/eager get a block-diagonal causal
+        # mask (same result, but the full square is computed: packing pays only under flash).
+        if st.kind != "decoder" or input_ids is None or position_ids is None:
+            raise ValueError("packed batches need a decoder, input_ids and position_ids")
+        h = st.base(input_ids=input_ids, position_ids=position_ids, use_cache=False)
+        return st.head_module()(h.last_hidden_state[0, last_index])[:, 0]
 
     @torch.no_grad()
     def hidden_after(
@@ -315,17 +338,26 @@ def load_reward_model(
     seed: int | None = None,
     init_head_weights: bool = True,
     torch_dtype: torch.dtype = torch.float32,
+    attn_implementation: str | None = None,
+    load_in_4bit: bool = False,
 ) -> tuple[nn.Module, Any, dict[str, Any]]:
-    """Load base model + tokenizer for reward modelling; returns (model, tokenizer, pad info)."""
+    """Load base model + tokenizer for reward modelling; returns (model, tokenizer, pad info).
+    ``attn_implementation`` (e.g. "flash_attention_2") goes to transformers; None: its default.
+    ``load_in_4bit``: NF4 base weights via bitsandbytes (QLoRA; CUDA only), head in float32."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
     config = load_config(path, dropout=dropout)
+    extra: dict[str, Any] = {}
+    if attn_implementation is not None:
+        extra["attn_implementation"] = attn_implementation
+    if load_in_4bit:
+        extra["quantization_config"] = four_bit_config()
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()  # "newly initialized: classifier" is expected here
     try:
         model = AutoModelForSequenceClassification.from_pretrained(
-            str(path), config=config, dtype=torch_dtype
+            str(path), config=config, dtype=torch_dtype, **extra
         )
     finally:
         hf_logging.set_verbosity(verbosity)
@@ -336,6 +368,28 @@ def load_reward_model(
         gen = torch.Generator().manual_seed(seed) if seed is not None else None
         init_head(model, gen)
     return model, tokenizer, pad_info
+
+
+def four_bit_config() -> Any:
+    """bitsandbytes NF4 with bf16 compute and double quantisation (the QLoRA recipe); the reward
+    head stays unquantised. Refuses clearly where it cannot run."""
+    import importlib.util
+
+    from transformers import BitsAndBytesConfig
+
+    if not torch.cuda.is_available():
+        raise ValueError(
+            "load_in_4bit (QLoRA) needs a CUDA GPU; bitsandbytes 4-bit does not train on CPU"
+        )
+    if importlib.util.find_spec("bitsandbytes") is None:
+        raise ValueError("load_in_4bit (QLoRA) needs bitsandbytes: pip install bitsandbytes")
+    return BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_compute_dtype=torch.bfloat16,
+        bnb_4bit_use_double_quant=True,
+        llm_int8_skip_modules=["score", "classifier"],
+    )
 
 
 def freeze_bottom(model: nn.Module, n_layers: int, *, freeze_embeddings: bool = True) -> None:

@@ -5,8 +5,9 @@ Rows returned by :meth:`RewardScorer.score_pairs` are the score table of docs/ar
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,23 @@ def pad_batch(
     return {k: v.to(device) for k, v in batch.items()}
 
 
+def pack_batch(seqs: Sequence[Encoded], device: Any = "cpu") -> dict[str, torch.Tensor]:
+    """Decoder sequences concatenated into one row without padding (the ``RewardModule`` packed
+    input): position ids restart at 0 for each sequence, ``last_index`` marks each one's end."""
+    lengths = [len(s.input_ids) for s in seqs]
+    ids = torch.tensor([t for s in seqs for t in s.input_ids], dtype=torch.long)
+    pos = torch.cat([torch.arange(n, dtype=torch.long) for n in lengths])
+    last = torch.cumsum(torch.tensor(lengths, dtype=torch.long), 0) - 1
+    return {"input_ids": ids[None].to(device), "position_ids": pos[None].to(device),
+            "last_index": last.to(device)}  # fmt: skip
+
+
+def batch_tokens(batch: dict[str, Any]) -> int:
+    """Real (unpadded) tokens in a padded or packed batch."""
+    mask = batch.get("attention_mask")
+    return int(mask.sum()) if mask is not None else int(batch["input_ids"].numel())
+
+
 def score_row(
     pair: PreferencePair, enc_c: Encoded, enc_r: Encoded, rc: float, rr: float
 ) -> dict[str, Any]:
@@ -56,6 +74,57 @@ def score_row(
         agreement=float(agreement) if isinstance(agreement, (int, float)) else None,
     )
     return row.model_dump()
+
+
+_SHARDING = threading.Event()
+
+
+@contextlib.contextmanager
+def sharded_scoring() -> Iterator[bool]:
+    """Under a multi-process launcher (``accelerate launch``/``torchrun``, ``WORLD_SIZE`` > 1):
+    start the process group, and make every :class:`RewardScorer` score only its process's share
+    of each call and gather the rest, so each process returns the full result. Yields whether
+    this is the main process (the one that should write and print). One process: a no-op."""
+    import os
+
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        yield True
+        return
+    from accelerate import PartialState
+
+    # Initialises torch.distributed from the launcher's environment (gloo on CPU, as training).
+    state = PartialState(cpu=not torch.cuda.is_available())
+    _SHARDING.set()
+    try:
+        yield bool(state.is_main_process)
+    finally:
+        _SHARDING.clear()
+
+
+def _process_share() -> tuple[int, int] | None:
+    if not _SHARDING.is_set():
+        return None
+    import torch.distributed as dist
+
+    if not dist.is_initialized() or dist.get_world_size() < 2:
+        return None
+    return dist.get_rank(), dist.get_world_size()
+
+
+def scoring_processes() -> int:
+    """How many processes share each scoring call (1 unless under :func:`sharded_scoring`)."""
+    share = _process_share()
+    return 1 if share is None else share[1]
+
+
+def _gather_shares(out: np.ndarray, mine: list[int], world: int) -> np.ndarray:
+    import torch.distributed as dist
+
+    parts: list[Any] = [None] * world
+    dist.all_gather_object(parts, (mine, out[mine].tolist()))
+    for idx, values in parts:
+        out[idx] = values
+    return out
 
 
 class RewardScorer:
@@ -141,6 +210,9 @@ class RewardScorer:
         tokens; ``progress(n)`` is called after each batch."""
         out = np.zeros(len(seqs), dtype=np.float64)
         order = sorted(range(len(seqs)), key=lambda i: len(seqs[i].input_ids))
+        share = _process_share()
+        if share is not None:  # every len(world)-th sequence of the sorted order: even work
+            order = order[share[0] :: share[1]]
         start = 0
         while start < len(order):
             end = min(start + batch_size, len(order))
@@ -157,6 +229,8 @@ class RewardScorer:
             if progress is not None:
                 progress(len(idx))
             start = end
+        if share is not None:
+            return _gather_shares(out, order, share[1])
         return out
 
     def score_conversations(

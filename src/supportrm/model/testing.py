@@ -84,14 +84,26 @@ def tiny_llama(
     seed: int = 0,
     chat_template: bool = True,
     pad: str | None = "<|im_end|>",
+    arch: str = "llama",
 ) -> Path:
-    """A Llama-shaped decoder whose pad token defaults to the end-of-turn token (the trap)."""
+    """A Llama-shaped decoder whose pad token defaults to the end-of-turn token (the trap).
+    ``arch="qwen2"`` builds the same shape as a Qwen2 model (biased q/k/v projections)."""
     import torch
-    from transformers import LlamaConfig, LlamaForSequenceClassification
+    from transformers import (
+        LlamaConfig,
+        LlamaForSequenceClassification,
+        Qwen2Config,
+        Qwen2ForSequenceClassification,
+    )
 
+    classes = {
+        "llama": (LlamaConfig, LlamaForSequenceClassification),
+        "qwen2": (Qwen2Config, Qwen2ForSequenceClassification),
+    }
+    config_cls, model_cls = classes[arch]
     torch.manual_seed(seed)
     tok = tiny_tokenizer(chat_template=chat_template, pad=pad)
-    cfg = LlamaConfig(  # type: ignore[call-arg]
+    cfg = config_cls(  # type: ignore[call-arg]
         vocab_size=len(tok),
         hidden_size=hidden,
         intermediate_size=hidden * 2,
@@ -104,7 +116,7 @@ def tiny_llama(
         bos_token_id=tok.bos_token_id,
         eos_token_id=tok.eos_token_id,
     )
-    model = LlamaForSequenceClassification(cfg)
+    model = model_cls(cfg)
     model.save_pretrained(out_dir)
     tok.save_pretrained(out_dir)
     return Path(out_dir)

@@ -148,6 +148,8 @@ def score_file(
     result = ScoreResult(
         kind, len(rows), {k: str(s.path) for k, s in scorers.items()}, normalize, out, accuracy
     )
+    from supportrm.model.scoring import scoring_processes
+
     atomic_write_json(
         out.with_name(out.name + ".meta.json"),
         {
@@ -157,6 +159,7 @@ def score_file(
             "reward": "mean over seeds" if len(scorers) > 1 else "single model",
             "normalized": normalize,
             "temperatures": {k: m.scorer.temperature for k, m in scorers.items()},
+            "processes": scoring_processes(),
             "accuracy": accuracy,
         },
     )

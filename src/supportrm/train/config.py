@@ -99,6 +99,32 @@ class TrainConfig(StrictModel):
     lora_alpha: float = Field(16.0, description="LoRA alpha.")
     lora_dropout: float = Field(0.0, description="LoRA dropout.")
     gradient_checkpointing: bool = Field(False, description="Recompute activations in backward.")
+    load_in_4bit: bool = Field(
+        False,
+        description="QLoRA: load the frozen base weights in 4-bit NF4 with bitsandbytes (CUDA GPU "
+        "and `pip install bitsandbytes` needed; requires --lora-r > 0). The saved checkpoint "
+        "merges the adapters into the original unquantized weights.",
+    )
+    attn_implementation: str | None = Field(
+        None,
+        description="Attention kernel passed to transformers (sdpa, eager, flash_attention_2, "
+        "...). Default: transformers' choice (sdpa where supported).",
+    )
+    packing: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="Padding-free batches for decoders (sequences concatenated, position ids "
+        "restarting per sequence). auto: on with a flash_attention_* kernel, which runs them as "
+        "variable-length attention; on: always (same rewards, but sdpa/eager then compute the "
+        "full block-diagonal square); off: length-grouped dynamic padding. Not with the feature "
+        "cache.",
+    )
+    fsdp: bool = Field(
+        False,
+        description="Shard parameters, gradients and optimizer state across processes with "
+        "PyTorch FSDP2 (fully_shard per layer); launch with accelerate launch or torchrun. Also "
+        "switched on by an accelerate FSDP launch config. The final checkpoint is consolidated "
+        "into one plain transformers folder.",
+    )
     # -- optimisation -------------------------------------------------------------------------
     epochs: int | float = Field(
         0.75,
@@ -172,7 +198,23 @@ class TrainConfig(StrictModel):
             raise ValueError("give either data (split here) or train_data/val_data (split before)")
         if self.dev_size < 0:
             raise ValueError("dev_size must be >= 0")
+        if self.load_in_4bit and self.lora_r <= 0:
+            raise ValueError("load_in_4bit (QLoRA) trains LoRA adapters: set --lora-r > 0")
+        if self.packing == "on" and self.uses_feature_cache:
+            raise ValueError(
+                "packing=on: padding-free batches cannot read the feature cache; add "
+                "--no-cache-features (or use --packing auto/off)"
+            )
         return self
+
+    @property
+    def uses_feature_cache(self) -> bool:
+        return self.cache_features and self.freeze_layers >= 0 and not self.dropout
+
+    @classmethod
+    def default_values(cls) -> dict[str, Any]:
+        """Each field's default as it appears in ``model_dump(mode="json")``."""
+        return cls.model_construct().model_dump(mode="json")
 
     # Settings that change the trained model; a resumed run must match them exactly.
     def fingerprint_fields(self) -> dict[str, Any]:

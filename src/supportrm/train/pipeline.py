@@ -103,6 +103,16 @@ def train_from_config(config: TrainConfig, *, log: Any = None) -> dict[str, Any]
     from supportrm.train.seeds import check_resume, train_seeds
 
     run_dir = Path(config.out)
+    if config.packing == "on":  # an encoder cannot pack: refuse before writing the split
+        from supportrm.model.backbone import model_kind
+        from supportrm.model.resolve import resolve_base_model
+        from supportrm.train.prepare import use_packing
+
+        use_packing(config, model_kind(resolve_base_model(config.model)))
+    if config.load_in_4bit:  # no GPU or no bitsandbytes: refuse before writing the split
+        from supportrm.model.backbone import four_bit_config
+
+        four_bit_config()
     splits = load_splits(config)
     check_resume(config, run_dir, splits.train, splits.val)
     # Under DDP every process loads and splits (deterministically); only the main one writes.

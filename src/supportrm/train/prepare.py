@@ -23,7 +23,7 @@ from supportrm.model.backbone import (
 )
 from supportrm.model.render import Encoded, EncodeResult, Renderer
 from supportrm.model.resolve import cache_root, resolve_base_model
-from supportrm.model.scoring import pad_batch
+from supportrm.model.scoring import pack_batch, pad_batch
 from supportrm.train.batching import auto_max_length
 from supportrm.train.cache import FeatureCache, build_or_load
 from supportrm.train.config import TrainConfig
@@ -53,6 +53,8 @@ class Prepared:
     n_frozen: int = 0
     cache: FeatureCache | None = None
     cache_info: dict[str, Any] = field(default_factory=dict)
+    #: Padding-free (packed) batches for a decoder; see ``TrainConfig.packing``.
+    packing: bool = False
 
 
 def _n_frozen(config: TrainConfig, n_layers: int) -> int:
@@ -76,7 +78,9 @@ def prepare(
     """Resolve the model, choose ``max_length``, tokenize, and build the feature cache."""
     base = base_path or resolve_base_model(config.model)
     kind = model_kind(base)
-    module_model, tokenizer, pad_info = load_reward_model(base, dropout=config.dropout, seed=0)
+    module_model, tokenizer, pad_info = load_reward_model(
+        base, dropout=config.dropout, seed=0, attn_implementation=config.attn_implementation
+    )
     if config.max_length is not None:
         max_length = config.max_length
     else:
@@ -148,7 +152,8 @@ def prepare(
         dropped=dropped,
         n_frozen=n_frozen,
     )
-    if config.cache_features and config.freeze_layers >= 0 and not config.dropout:
+    prep.packing = use_packing(config, kind)
+    if config.uses_feature_cache:
         module = RewardModule(module_model)
         if accelerator is not None:
             module = module.to(accelerator.device)
@@ -182,6 +187,19 @@ def prepare(
     return prep
 
 
+def use_packing(config: TrainConfig, kind: str) -> bool:
+    """Whether batches are packed: ``packing`` on (decoders only), or auto with a flash-attention
+    kernel, whose variable-length attention is what makes packing faster than padding."""
+    if config.packing == "on" and kind != "decoder":
+        raise ValueError(
+            f"packing=on: padding-free batches are for decoders; {config.model} is an {kind}"
+        )
+    if config.packing != "auto":
+        return config.packing == "on"
+    flash = (config.attn_implementation or "").startswith("flash_attention")
+    return kind == "decoder" and flash and not config.uses_feature_cache
+
+
 def pair_items(pairs: Sequence[PreferencePair]) -> list[tuple[Any, str]]:
     out: list[tuple[Any, str]] = []
     for p in pairs:
@@ -193,6 +211,8 @@ def model_inputs(
     prep: Prepared, idx: Sequence[int], device: Any, use_cache: bool
 ) -> dict[str, Any]:
     seqs = [prep.seqs[i] for i in idx]
+    if prep.packing:
+        return pack_batch(seqs, device)
     batch = pad_batch(seqs, prep.tokenizer, device)
     if use_cache:
         assert prep.cache is not None

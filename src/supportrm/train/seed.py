@@ -34,8 +34,9 @@ from supportrm.model.backbone import (
     unwrap,
 )
 from supportrm.model.checkpoint import save_checkpoint
-from supportrm.model.scoring import score_row
+from supportrm.model.scoring import batch_tokens, score_row
 from supportrm.run_files import CheckpointMeta, SeedMetrics
+from supportrm.train import sharding
 from supportrm.train import state as train_state
 from supportrm.train.batching import length_grouped_batches, shard
 from supportrm.train.config import TrainConfig
@@ -65,22 +66,46 @@ class SeedRun:
     step: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
     best: dict[str, Any] = field(default_factory=dict)
+    sharded: bool = False  # FSDP2 (train/sharding.py)
+
+    @property
+    def deepspeed(self) -> bool:
+        return getattr(self.accelerator.state, "deepspeed_plugin", None) is not None
+
+    def snapshot(self) -> dict[str, torch.Tensor]:
+        """A copy of the trainable weights (shards under FSDP)."""
+        if self.sharded:  # the root stays gathered after a forward pass: shard it again first
+            sharding.reshard(self.module)
+        return train_state.trainable_state(self.module)
+
+    def restore(self, state: dict[str, torch.Tensor]) -> None:
+        if self.sharded:
+            sharding.reshard(self.module)
+        train_state.load_trainable(self.module, state)
 
     @property
     def use_cache(self) -> bool:
         return self.prep.cache is not None
 
     def save_state(self) -> None:
+        if self.deepspeed:  # its optimizer state is partitioned; see docs/training.md
+            return
+        best = self.best
+        if self.sharded:  # weights and optimizer go to per-process shards; the rest below
+            sharding.save_sharded(
+                self.seed_dir, self.step, self.module, self.optimizer, self.best["state"]
+            )
+            best = {k: v for k, v in self.best.items() if k != "state"}
         if self.accelerator.is_main_process:
             train_state.save(
                 self.seed_dir / STATE_FILE,
                 step=self.step,
-                trainable=train_state.trainable_state(self.module),
-                optimizer=self.optimizer.state_dict(),
+                trainable=None if self.sharded else train_state.trainable_state(self.module),
+                optimizer=None if self.sharded else self.optimizer.state_dict(),
                 scheduler=self.scheduler.state_dict(),
                 rng=train_state.rng_state(),
                 history=self.history,
-                best=self.best,
+                best=best,
                 config=self.config.fingerprint_fields(),
             )
         self.accelerator.wait_for_everyone()
@@ -124,6 +149,10 @@ def _setup(
     torch.manual_seed(seed)
     module = RewardModule(_build_model(config, prep, seed)).to(accelerator.device)
     module.train()
+    sharded = sharding.fsdp_requested(config, accelerator)
+    if sharded:
+        sharding.ensure_process_group()
+        sharding.shard_module(module)
     params = [p for p in module.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = math.ceil(len(prep.train) / config.batch_size)
@@ -136,18 +165,32 @@ def _setup(
         ds_plugin.deepspeed_config["train_micro_batch_size_per_gpu"] = max(
             1, config.batch_size // accelerator.num_processes
         )
-    model, optimizer = accelerator.prepare(module, optimizer)
+    # FSDP: the module is already sharded; accelerate must not wrap it (nor its optimizer).
+    model, optimizer = (module, optimizer) if sharded else accelerator.prepare(module, optimizer)
     run = SeedRun(
         config, prep, seed, seed_dir, accelerator, module, model, optimizer, scheduler, params,
         steps_per_epoch, total_steps,
         best={"dev_loss": math.inf, "step": -1, "state": train_state.trainable_state(module)},
+        sharded=sharded,
     )  # fmt: skip
     _resume_or_reset(run, log)
     return run
 
 
 def _build_model(config: TrainConfig, prep: Prepared, seed: int) -> Any:
-    model, _tok, _ = load_reward_model(prep.base_path, dropout=config.dropout, seed=seed)
+    model, _tok, _ = load_reward_model(
+        prep.base_path,
+        dropout=config.dropout,
+        seed=seed,
+        attn_implementation=config.attn_implementation,
+        load_in_4bit=config.load_in_4bit,
+    )
+    if config.load_in_4bit:
+        from peft import prepare_model_for_kbit_training
+
+        model = prepare_model_for_kbit_training(
+            model, use_gradient_checkpointing=config.gradient_checkpointing
+        )
     if config.freeze_layers >= 0:
         freeze_bottom(model, prep.n_frozen, freeze_embeddings=True)
     if config.lora_r > 0:
@@ -190,12 +233,21 @@ def _resume_or_reset(run: SeedRun, log: Any) -> None:
     main = run.accelerator.is_main_process
     if run.config.resume and state_path.exists():
         st = train_state.load(state_path)
-        stored, now = st.get("config") or {}, run.config.fingerprint_fields()
+        now = run.config.fingerprint_fields()
+        # A setting added after the state was saved counts as its default then.
+        stored = {k: v for k, v in TrainConfig.default_values().items() if k in now}
+        stored.update(st.get("config") or {})
         diff = sorted(k for k in set(stored) | set(now) if stored.get(k) != now.get(k))
         if diff:  # L9: the state must come from the settings being resumed
             raise ValueError(f"--resume: {state_path} was saved with other settings: {diff}")
-        train_state.load_trainable(run.module, st["trainable"])
-        run.optimizer.load_state_dict(st["optimizer"])
+        if run.sharded:
+            best_state = sharding.load_sharded(
+                run.seed_dir, st["step"], run.module, run.optimizer, run.best["state"]
+            )
+            st["best"]["state"] = best_state
+        else:
+            train_state.load_trainable(run.module, st["trainable"])
+            run.optimizer.load_state_dict(st["optimizer"])
         run.scheduler.load_state_dict(st["scheduler"])
         train_state.set_rng_state(st["rng"])
         run.step, run.history, run.best = st["step"], st["history"], st["best"]
@@ -261,7 +313,7 @@ def _step(run: SeedRun, batch: list[int]) -> dict[str, Any]:
         "batch_accuracy": float(tot[1]) / len(batch),
         "lr": lr,
         "pairs": len(batch),
-        "tokens": int(int(inputs["attention_mask"].sum()) * world * weight),
+        "tokens": int(batch_tokens(inputs) * world * weight),
     }
 
 
@@ -353,7 +405,7 @@ def _evaluate(run: SeedRun, epoch: float, tb: Any, log: Any) -> None:
         run.best = {
             "dev_loss": stats["loss"],
             "step": run.step,
-            "state": train_state.trainable_state(run.module),
+            "state": run.snapshot(),
             # The kept model's dev rewards: temperature and reward normalisation reuse them
             # instead of scoring dev again at the end (identical numbers, one pass fewer).
             "dev_chosen": torch.from_numpy(rc.copy()),
@@ -371,7 +423,7 @@ def _finish(run: SeedRun, wall_so_far: float, log: Any) -> dict[str, Any]:
     config, prep, best = run.config, run.prep, run.best
     selected = prep.dev and best["step"] >= 0
     if selected:
-        train_state.load_trainable(run.module, best["state"])
+        run.restore(best["state"])
     _stats, rc, rr = pair_eval(
         run.module, prep, prep.val, config, run.use_cache, run.accelerator.device
     )
@@ -382,10 +434,11 @@ def _finish(run: SeedRun, wall_so_far: float, log: Any) -> dict[str, Any]:
     norm = _train_reward_stats(run)
     temperature = _fit_temperature(run, log)
     wall = wall_so_far + time.perf_counter() - t0
+    to_save = _consolidated(run)  # every process takes part under FSDP
     if run.accelerator.is_main_process:
         _write_jsonl(run.seed_dir / "val_scores.jsonl", rows)
         save_checkpoint(
-            run.accelerator.unwrap_model(run.model),
+            to_save,
             prep.tokenizer,
             run.seed_dir / "checkpoint",
             _checkpoint_meta(
@@ -414,8 +467,34 @@ def _finish(run: SeedRun, wall_so_far: float, log: Any) -> dict[str, Any]:
             json.dumps({"wall_seconds": wall, "steps": run.total_steps}),
         )
         (run.seed_dir / STATE_FILE).unlink(missing_ok=True)
+        sharding.remove_sharded(run.seed_dir)
     run.accelerator.wait_for_everyone()
     return metrics
+
+
+def _consolidated(run: SeedRun) -> Any:
+    """The kept model as one plain module for saving (main process; None elsewhere). Sharded
+    weights are gathered on rank 0 and loaded into a freshly built model of the same shape."""
+    if run.config.load_in_4bit:
+        # Merging into 4-bit weights would round the result; build the model again from the
+        # original (unquantised) base and give it the trained adapters and head.
+        if not run.accelerator.is_main_process:
+            return None
+        unquantised = run.config.model_copy(update={"load_in_4bit": False})
+        plain = RewardModule(_build_model(unquantised, run.prep, run.seed))
+        train_state.load_trainable(plain, train_state.trainable_state(run.module))
+        return plain
+    if run.deepspeed:  # ZeRO-3 partitions the weights: accelerate gathers them (every process)
+        full = run.accelerator.get_state_dict(run.model)
+    elif run.sharded:
+        full = sharding.full_state_dict(run.module)
+    else:
+        return run.accelerator.unwrap_model(run.model)
+    if not run.accelerator.is_main_process:
+        return None
+    plain = RewardModule(_build_model(run.config, run.prep, run.seed))
+    plain.load_state_dict(full)
+    return plain
 
 
 def _fit_temperature(run: SeedRun, log: Any) -> dict[str, Any] | None:

@@ -4,8 +4,9 @@ the evaluation history and the best checkpoint so far, written atomically to ``s
 Why not ``accelerate``'s ``save_state``: it writes the *whole* model each time: 16 GB of
 Llama-3.1-8B weights under LoRA, where the trainable part is a few hundred MB, and all 87 MB of
 MiniLM where the top three layers (21 MB) train. Our resume reproduces the uninterrupted run bit
-for bit (tests/test_train_resume.py). Sharded FSDP/ZeRO states are not
-supported by either path here (docs/training.md).
+for bit (tests/test_train_resume.py). Under FSDP2 the weights and optimizer state are saved
+as shards instead (``train/sharding.py``) and this file keeps the rest; under DeepSpeed no state is
+saved (docs/training.md).
 
 The file is written by this process and read back by it: ``torch.load(weights_only=False)``
 is used only on the run directory's own state file, never on downloaded files.
