@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +12,7 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from launch_helpers import launch
 from supportrm.data.io import write_pairs
 from supportrm.model.testing import tiny_bert, toy_pairs
 from supportrm.train.seeds import train_seeds
@@ -22,27 +20,7 @@ from supportrm.train.testing import tiny_config
 
 
 def _launch(args: list[str], world: int, cwd: Path) -> list[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    procs = []
-    for rank in range(world):
-        env = dict(os.environ, HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1")
-        if world > 1:
-            env.update(
-                MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank),
-                LOCAL_RANK=str(rank), WORLD_SIZE=str(world), LOCAL_WORLD_SIZE=str(world),
-            )  # fmt: skip
-        cmd = [sys.executable, "-m", "supportrm.cli", *args]
-        procs.append(
-            subprocess.Popen(
-                cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-            )
-        )
-    outs = [p.communicate(timeout=300)[0].decode(errors="replace") for p in procs]
-    for p, out in zip(procs, outs, strict=True):
-        assert p.returncode == 0, out[-3000:]
-    return outs
+    return launch(["-m", "supportrm.cli", *args], world, cwd=cwd)
 
 
 @pytest.mark.slow

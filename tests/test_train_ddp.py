@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +11,7 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from launch_helpers import launch
 from supportrm.model.testing import tiny_bert
 
 WORKER = """
@@ -41,42 +39,11 @@ print("RUN-WRITES " + json.dumps({"rank": int(os.environ.get("RANK", 0)), "paths
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _run(
     model: Path, tmp: Path, world: int, cache: bool, n_train: int = 35, writes: dict | None = None
 ) -> list[dict]:
-    port = _free_port()
-    procs = []
-    for rank in range(world):
-        env = dict(os.environ)
-        env.update(
-            HF_HUB_OFFLINE="1",
-            OMP_NUM_THREADS="1",
-            TOKENIZERS_PARALLELISM="false",
-        )
-        if world > 1:
-            env.update(
-                MASTER_ADDR="127.0.0.1",
-                MASTER_PORT=str(port),
-                RANK=str(rank),
-                LOCAL_RANK=str(rank),
-                WORLD_SIZE=str(world),
-                LOCAL_WORLD_SIZE=str(world),
-            )
-        cmd = [
-            sys.executable, "-c", WORKER, str(model), str(tmp), "1" if cache else "0", str(n_train)
-        ]  # fmt: skip
-        procs.append(
-            subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        )
-    outs = [p.communicate(timeout=300)[0].decode(errors="replace") for p in procs]
-    for p, out in zip(procs, outs, strict=True):
-        assert p.returncode == 0, out[-3000:]
+    args = ["-c", WORKER, str(model), str(tmp), "1" if cache else "0", str(n_train)]
+    for out in launch(args, world):
         if writes is not None:
             line = next(x for x in out.splitlines() if x.startswith("RUN-WRITES "))
             record = json.loads(line[len("RUN-WRITES ") :])

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +13,7 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from launch_helpers import launch
 from supportrm.model.testing import tiny_bert, tiny_llama
 
 WORKER = """
@@ -38,37 +36,15 @@ if stop:
     prep = prepare(cfg, train, val, dev, accelerator=acc, **quiet)
     out = train_one_seed(cfg, prep, 0, cfg.out / "seed-0", accelerator=acc, stop_at_step=stop, **quiet)
     assert out == {"interrupted": True, "step": stop}, out
-    assert (cfg.out / "seed-0" / "state-sharded").is_dir()
+    assert (cfg.out / "seed-0" / "state-sharded").is_dir() == cfg.fsdp
     cfg = cfg.model_copy(update={"resume": True})
 train_seeds(cfg, train, val, cfg.out, dev_pairs=dev, **quiet)
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _run(model: Path, tmp: Path, world: int, **opts: Any) -> Path:
     """Train one seed with ``world`` processes; returns the seed folder."""
-    port = _free_port()
-    procs = []
-    for rank in range(world):
-        env = dict(os.environ, HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1")
-        env.update(TOKENIZERS_PARALLELISM="false")
-        if world > 1:
-            env.update(
-                MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank),
-                LOCAL_RANK=str(rank), WORLD_SIZE=str(world), LOCAL_WORLD_SIZE=str(world),
-            )  # fmt: skip
-        cmd = [sys.executable, "-c", WORKER, str(model), str(tmp), json.dumps(opts)]
-        procs.append(
-            subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        )
-    outs = [p.communicate(timeout=600)[0].decode(errors="replace") for p in procs]
-    for p, out in zip(procs, outs, strict=True):
-        assert p.returncode == 0, out[-4000:]
+    launch(["-c", WORKER, str(model), str(tmp), json.dumps(opts)], world)
     return tmp / "run" / "seed-0"
 
 
@@ -132,9 +108,12 @@ def test_fsdp_two_processes_match_one_and_consolidate(
 
 
 @pytest.mark.slow
-def test_fsdp_sharded_state_resumes_exactly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fsdp", [True, False], ids=["fsdp", "ddp"])
+def test_two_process_state_resumes_exactly(fsdp: bool, tmp_path: Path) -> None:
+    """Interrupted at step 4 with two processes and resumed: the same losses, scores and weights
+    as an uninterrupted two-process run (FSDP2: sharded state; DDP: rank 0's state file)."""
     model = tiny_llama(tmp_path / "llama")
-    opts = {"freeze_layers": 1, "cache_features": False, "fsdp": True}
+    opts = {"freeze_layers": 1, "cache_features": False, "fsdp": fsdp}
     full = _run(model, tmp_path / "full", 2, **opts)
     cut = _run(model, tmp_path / "cut", 2, stop=4, **opts)
     assert _losses(cut) == _losses(full)
