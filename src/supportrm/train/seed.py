@@ -558,7 +558,7 @@ def _train_reward_stats(run: SeedRun) -> dict[str, Any]:
             "mean": float(scores.mean()),
             "std": float(scores.std()),
             "n_rewards": len(scores),
-            "split": f"dev ({len(dc)} pairs, chosen and rejected)",
+            "split": "dev",
             "usage": "normalised_reward = (reward - mean) / std",
         }
     n = len(prep.train)
