@@ -117,7 +117,12 @@ def build_model(tiny: bool) -> Any:
     return get_peft_model(model, lora), cfg, device
 
 
-def part_lora8b(args: argparse.Namespace) -> dict[str, Any]:
+def part_lora8b(
+    args: argparse.Namespace, *, packed: bool = False, attn_implementation: str | None = None
+) -> dict[str, Any]:
+    """Timed steps of HF+peft padded to 512 and of supportrm's dynamic padding; with ``packed``
+    also supportrm's padding-free batches (one row, position ids restarting per sequence), run
+    last and under ``attn_implementation`` when given (the padded variants keep the default)."""
     import numpy as np
     import torch
     import torch.nn.functional as F
@@ -133,21 +138,29 @@ def part_lora8b(args: argparse.Namespace) -> dict[str, Any]:
     rng = np.random.default_rng(0)
     vocab = cfg.vocab_size
 
-    def step(seq_lens: list[int], pad_to: int | None, ours: bool) -> float:
-        n = max(seq_lens) if pad_to is None else pad_to
+    def inputs(seq_lens: list[int], mode: str) -> dict[str, Any]:
+        if mode == "packed":
+            pos = torch.cat([torch.arange(k, device=device) for k in seq_lens])[None]
+            ids = torch.randint(1, vocab - 1, (1, sum(seq_lens)), device=device)
+            last = torch.cumsum(torch.tensor(seq_lens, device=device), 0) - 1
+            return {"input_ids": ids, "position_ids": pos, "last_index": last}
+        n = 512 if mode == "padded512" else max(seq_lens)
         ids = torch.randint(1, vocab - 1, (len(seq_lens), n), device=device)
         mask = torch.zeros_like(ids)
         for i, k in enumerate(seq_lens):
             mask[i, : min(k, n)] = 1
-        ids = ids.masked_fill(mask == 0, cfg.pad_token_id)
+        return {"input_ids": ids.masked_fill(mask == 0, cfg.pad_token_id), "attention_mask": mask}
+
+    def step(seq_lens: list[int], mode: str) -> float:
+        batch = inputs(seq_lens, mode)
         if device == "cuda":
             torch.cuda.synchronize()
         t0 = time.perf_counter()
         with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=device == "cuda"):
-            if ours:
-                r = module(attention_mask=mask, input_ids=ids).float()
+            if mode == "padded512":
+                r = model(**batch).logits[:, 0].float()
             else:
-                r = model(input_ids=ids, attention_mask=mask).logits[:, 0].float()
+                r = module(**batch).float()
         k = len(seq_lens) // 2
         loss = -F.logsigmoid(r[:k] - r[k:]).mean()
         loss.backward()
@@ -159,16 +172,18 @@ def part_lora8b(args: argparse.Namespace) -> dict[str, Any]:
 
     batches = length_grouped_batches(lengths, pairs_per_step, seed=0, epoch=0)
     results: dict[str, Any] = {}
-    for name, pad_to, ours in (
-        ("hf_peft_padded_512", 512, False),
-        ("supportrm_dynamic", None, True),
-    ):
+    variants = {"hf_peft_padded_512": "padded512", "supportrm_dynamic": "dynamic"}
+    if packed:
+        variants["packed"] = "packed"
+    for name, mode in variants.items():
+        if mode == "packed" and attn_implementation is not None:
+            model.set_attn_implementation(attn_implementation)
         times = []
         for s in range(args.warmup + args.steps):
             b = batches[s % len(batches)]
             seq = [min(lengths[i], 512) for i in b] * 2  # chosen + rejected of similar length
             seq = [max(8, int(x * rng.uniform(0.9, 1.0))) for x in seq]
-            dt = step(seq, pad_to, ours)
+            dt = step(seq, mode)
             if s >= args.warmup:
                 times.append(dt)
         results[name] = {

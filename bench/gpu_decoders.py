@@ -109,64 +109,16 @@ def part_hh(models: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
 
 
 def part_lora8b(args: argparse.Namespace) -> dict[str, Any]:
-    import torch
-
     import gpu_bench
 
     attn = "flash_attention_2" if importlib.util.find_spec("flash_attn") else "sdpa"
     ns = argparse.Namespace(tiny=args.tiny, pairs_per_step=16, steps=args.steps, warmup=args.warmup)
-    result: dict[str, Any] = gpu_bench.part_lora8b(ns)  # padded-512 vs dynamic padding
-    result["packed"] = _packed_steps(ns, attn)
+    result: dict[str, Any] = gpu_bench.part_lora8b(ns, packed=True, attn_implementation=attn)
     for key in ("hf_peft_padded_512", "supportrm_dynamic", "packed"):
         pps = result[key]["pairs_per_s"]
         result[key]["minutes_per_7000_pair_epoch"] = 7000 / pps / 60
     result["attn_implementation_packed"] = attn
-    if torch.cuda.is_available():
-        result["peak_memory_gib"] = torch.cuda.max_memory_allocated() / 2**30
     return result
-
-
-def _packed_steps(ns: argparse.Namespace, attn: str) -> dict[str, Any]:
-    """The same steps as gpu_bench's, with packed batches (no padding at all)."""
-    import numpy as np
-    import torch
-    import torch.nn.functional as F
-
-    import gpu_bench
-    from supportrm.model.backbone import RewardModule
-    from supportrm.train.batching import length_grouped_batches
-
-    model, cfg, device = gpu_bench.build_model(ns.tiny)
-    if attn != "sdpa":
-        model.set_attn_implementation(attn)
-    module = RewardModule(model).train()
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
-    lengths = gpu_bench.data_lengths(2000)
-    batches = length_grouped_batches(lengths, ns.pairs_per_step, seed=0, epoch=0)
-    rng = np.random.default_rng(0)
-    times = []
-    for s in range(ns.warmup + ns.steps):
-        seq = [min(lengths[i], 512) for i in batches[s % len(batches)]] * 2
-        seq = [max(8, int(x * rng.uniform(0.9, 1.0))) for x in seq]
-        ids = torch.randint(1, cfg.vocab_size - 1, (1, sum(seq)), device=device)
-        pos = torch.cat([torch.arange(n, device=device) for n in seq])[None]
-        last = torch.cumsum(torch.tensor(seq, device=device), 0) - 1
-        if device == "cuda":
-            torch.cuda.synchronize()
-        t0 = time.perf_counter()
-        with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=device == "cuda"):
-            r = module(input_ids=ids, position_ids=pos, last_index=last).float()
-        k = len(seq) // 2
-        (-F.logsigmoid(r[:k] - r[k:]).mean()).backward()
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-        if device == "cuda":
-            torch.cuda.synchronize()
-        if s >= ns.warmup:
-            times.append(time.perf_counter() - t0)
-    med = float(np.median(times))
-    return {"median_step_seconds": med, "pairs_per_s": ns.pairs_per_step / med,
-            "steps_measured": len(times)}  # fmt: skip
 
 
 def part_fsdp1(spec: str, args: argparse.Namespace) -> dict[str, Any]:

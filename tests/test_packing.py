@@ -14,7 +14,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from supportrm.model.backbone import RewardModule, load_reward_model
 from supportrm.model.render import Renderer
-from supportrm.model.scoring import batch_tokens, pack_batch, pad_batch
+from supportrm.model.scoring import pack_batch, pad_batch, real_tokens
 from supportrm.model.testing import tiny_bert, tiny_llama, toy_pairs
 from supportrm.train.config import TrainConfig
 from supportrm.train.seeds import train_seeds
@@ -43,7 +43,7 @@ def test_packed_rewards_equal_padded(arch: str, tmp_path: Path) -> None:
     np.testing.assert_allclose(packed, padded, atol=ATOL, rtol=0)
     np.testing.assert_allclose(packed, one_by_one, atol=ATOL, rtol=0)
     assert packed_batch["input_ids"].shape == (1, sum(lengths))  # no padding at all
-    assert batch_tokens(packed_batch) == sum(lengths)
+    assert real_tokens(packed_batch) == sum(lengths)
     assert packed_batch["position_ids"][0, lengths[0]] == 0  # positions restart per sequence
 
 

@@ -49,7 +49,7 @@ def pack_batch(seqs: Sequence[Encoded], device: Any = "cpu") -> dict[str, torch.
             "last_index": last.to(device)}  # fmt: skip
 
 
-def batch_tokens(batch: dict[str, Any]) -> int:
+def real_tokens(batch: dict[str, Any]) -> int:
     """Real (unpadded) tokens in a padded or packed batch."""
     mask = batch.get("attention_mask")
     return int(mask.sum()) if mask is not None else int(batch["input_ids"].numel())

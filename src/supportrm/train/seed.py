@@ -34,7 +34,7 @@ from supportrm.model.backbone import (
     unwrap,
 )
 from supportrm.model.checkpoint import save_checkpoint
-from supportrm.model.scoring import batch_tokens, score_row
+from supportrm.model.scoring import real_tokens, score_row
 from supportrm.run_files import CheckpointMeta, SeedMetrics
 from supportrm.train import sharding
 from supportrm.train import state as train_state
@@ -313,7 +313,7 @@ def _step(run: SeedRun, batch: list[int]) -> dict[str, Any]:
         "batch_accuracy": float(tot[1]) / len(batch),
         "lr": lr,
         "pairs": len(batch),
-        "tokens": int(batch_tokens(inputs) * world * weight),
+        "tokens": int(real_tokens(inputs) * world * weight),
     }
 
 
