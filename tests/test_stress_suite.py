@@ -230,3 +230,29 @@ def test_run_pipeline_stresses_the_first_seed_once(tmp_path: Path) -> None:
     stress_first_seed(cfg.out, 10, 6, logs.append)
     assert any("kept" in m for m in logs)
     assert "## Stress tests and best-of-n" in build_report(cfg.out).md.read_text()
+
+
+def test_every_entry_point_has_the_same_stress_defaults() -> None:
+    """`supportrm run`, `supportrm stress` and the library agree on the default sample sizes
+    (the CLI modules keep literals so that `--help` stays import-light)."""
+    import inspect
+
+    from supportrm.cli.run import run as run_cmd
+    from supportrm.cli.stress import stress as stress_cmd
+    from supportrm.evaluate.stress_run import (
+        DEFAULT_BEST_OF_N_CONVERSATIONS,
+        DEFAULT_STRESS_PAIRS,
+        stress_model,
+    )
+    from supportrm.pipeline import run as run_pipeline
+
+    def cli_default(cmd, name):  # type: ignore[no-untyped-def]
+        return next(p.default for p in cmd.params if p.name == name)
+
+    expected = (DEFAULT_STRESS_PAIRS, DEFAULT_BEST_OF_N_CONVERSATIONS)
+    assert (cli_default(run_cmd, "stress_pairs"), cli_default(run_cmd, "best_of_n")) == expected
+    assert (cli_default(stress_cmd, "max_pairs"), cli_default(stress_cmd, "best_of_n")) == expected
+    sig = inspect.signature(run_pipeline).parameters
+    assert (sig["stress_pairs"].default, sig["best_of_n"].default) == expected
+    sig = inspect.signature(stress_model).parameters
+    assert (sig["max_pairs"].default, sig["best_of_n"].default) == expected

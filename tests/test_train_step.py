@@ -15,7 +15,7 @@ from supportrm.model.testing import tiny_bert, tiny_llama, toy_pairs
 from supportrm.train.batching import auto_max_length, length_grouped_batches, shard
 from supportrm.train.loss import bradley_terry_loss
 from supportrm.train.prepare import prepare
-from supportrm.train.seed import train_one_seed
+from supportrm.train.seed import is_eval_step, train_one_seed
 from supportrm.train.testing import tiny_config
 
 
@@ -107,3 +107,20 @@ def test_fractional_epochs_stop_the_last_pass_early(tmp_path: Path) -> None:
         json.loads(x) for x in (tmp_path / "seed-0" / "history.jsonl").read_text().splitlines()
     ]
     assert [h["step"] for h in history] == [4, 6]  # end of epoch 1, and the last step
+
+
+@pytest.mark.parametrize(
+    ("total", "every", "expected"),
+    [
+        (312, 150, [150, 312]),  # the default: 300 is 12 steps before the last, not evaluated
+        (312, 100, [100, 200, 312]),
+        (6, 4, [4, 6]),  # half an interval before the end is still evaluated
+        (7, 4, [4, 7]),
+        (5, 4, [5]),  # one step before the end: skipped
+        (10, 0, []),
+    ],
+)
+def test_dev_is_evaluated_periodically_and_at_the_last_step(
+    total: int, every: int, expected: list[int]
+) -> None:
+    assert [s for s in range(1, total + 1) if is_eval_step(s, total, every)] == expected

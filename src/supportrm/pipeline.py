@@ -40,7 +40,7 @@ def run(
     *,
     targets: Targets | None = None,
     ood_data: Sequence[str] = ("handwritten",),
-    stress_pairs: int = 150,
+    stress_pairs: int = 100,
     best_of_n: int = 100,
     log: Callable[[str], None] = print,
 ) -> RunResult:

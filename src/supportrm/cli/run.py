@@ -46,7 +46,7 @@ from supportrm.train.config import TrainConfig
 @click.option(
     "--stress-pairs",
     type=click.IntRange(min=0),
-    default=150,
+    default=100,
     show_default=True,
     help="Held-out pairs (the same share per category) edited by the stress tests of the first "
     "seed (docs/stress.md); 0 skips them.",

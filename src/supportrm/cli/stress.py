@@ -26,7 +26,7 @@ import click
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for stress.json.",
 )
-@click.option("--max-pairs", default=150, show_default=True, type=click.IntRange(min=0),
+@click.option("--max-pairs", default=100, show_default=True, type=click.IntRange(min=0),
               help="Pairs sampled for the edits, the same share per category (0: all).")  # fmt: skip
 @click.option("--best-of-n", "best_of_n", default=100, show_default=True,
               type=click.IntRange(min=0),

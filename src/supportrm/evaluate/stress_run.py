@@ -25,7 +25,7 @@ from supportrm.evaluate.stress import run_stress
 STRESS_FILE = "stress.json"
 #: Defaults of `supportrm run` (and `supportrm stress`): pairs sampled for the edits (the same
 #: share per category) and fresh conversations for best-of-n.
-DEFAULT_STRESS_PAIRS = 150
+DEFAULT_STRESS_PAIRS = 100
 DEFAULT_BEST_OF_N_CONVERSATIONS = 100
 
 

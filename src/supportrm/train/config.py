@@ -144,10 +144,10 @@ class TrainConfig(StrictModel):
     )
     # -- evaluation, checkpoints, logging -----------------------------------------------------
     eval_every_steps: int = Field(
-        100,
+        150,
         description="Dev evaluation interval in steps, for checkpoint selection (0: at the end "
-        "of each epoch; the last step is always evaluated). Held-out pairs are never evaluated "
-        "during training.",
+        "of each epoch; the last step is always evaluated, and an evaluation less than half an "
+        "interval before it is skipped). Held-out pairs are never evaluated during training.",
     )
     save_every_steps: int = Field(
         100, description="Write resumable training state every N steps (and at every evaluation)."
