@@ -23,21 +23,29 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--run", type=Path, default=REPO / "runs" / "default")
     ap.add_argument("--seed", type=int, default=None, help="one seed (default: the ensemble)")
-    ap.add_argument("--max-pairs", type=int, default=150)
-    ap.add_argument("--best-of-n", type=int, default=100)
+    ap.add_argument("--max-pairs", type=int, default=None, help="default: as `supportrm run`")
+    ap.add_argument("--best-of-n", type=int, default=None, help="default: as `supportrm run`")
     ap.add_argument("--tag", default=None)
     args = ap.parse_args()
 
     from supportrm.evaluate.baselines import environment
     from supportrm.evaluate.stress_format import format_stress
-    from supportrm.evaluate.stress_run import run_prompt_hashes, stress_model
+    from supportrm.evaluate.stress_run import (
+        DEFAULT_BEST_OF_N_CONVERSATIONS,
+        DEFAULT_STRESS_PAIRS,
+        run_prompt_hashes,
+        stress_model,
+    )
+
+    max_pairs = DEFAULT_STRESS_PAIRS if args.max_pairs is None else args.max_pairs
+    best_of_n = DEFAULT_BEST_OF_N_CONVERSATIONS if args.best_of_n is None else args.best_of_n
 
     model = args.run if args.seed is None else args.run / f"seed-{args.seed}" / "checkpoint"
     tag = args.tag or ("ensemble" if args.seed is None else f"seed{args.seed}")
     out_dir = REPO / "bench" / "results" / f"stress-{tag}"
     t0 = time.perf_counter()
     result = stress_model(model, args.run / "split" / "val.jsonl.gz", out_dir,
-                          max_pairs=args.max_pairs, best_of_n=args.best_of_n,
+                          max_pairs=max_pairs, best_of_n=best_of_n,
                           exclude_prompts=run_prompt_hashes(args.run))  # fmt: skip
     wall = time.perf_counter() - t0
     print(format_stress(result))
