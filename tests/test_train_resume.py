@@ -74,3 +74,30 @@ def test_refuses_to_overwrite_or_resume_with_other_settings(tmp_path: Path) -> N
     agg = train_seeds(more, pairs[:16], pairs[16:], cfg.out, log=lambda *_: None)
     assert (cfg.out / "seed-1" / "metrics.json").exists()
     assert agg
+
+
+def test_resume_never_unpickles_arbitrary_objects(tmp_path: Path) -> None:
+    """state.pt is read with weights_only=True: a file holding any other object (here a set of
+    Paths, standing in for a crafted pickle) is refused with the file named, never executed."""
+    import torch
+
+    from supportrm.train import state as train_state
+
+    path = tiny_bert(tmp_path / "bert")
+    pairs = toy_pairs(46)
+    cfg = tiny_config(path, tmp_path / "run")
+    prep = prepare(cfg, pairs[:32], pairs[38:], pairs[32:38], log=lambda *_: None)
+    seed_dir = cfg.out / "seed-0"
+    train_one_seed(cfg, prep, 0, seed_dir, stop_at_step=2, log=lambda *_: None)
+    state = torch.load(seed_dir / "state.pt", weights_only=True)  # plain data only
+    assert state["step"] == 2 and isinstance(state["rng"]["numpy"][1], torch.Tensor)
+
+    state["history"] = {Path("not/plain/data")}
+    torch.save(state, seed_dir / "state.pt")
+    before = (seed_dir / "state.pt").read_bytes()
+    resumed = cfg.model_copy(update={"resume": True})
+    with pytest.raises(ValueError, match=r"state\.pt holds objects other than tensors"):
+        train_one_seed(resumed, prep, 0, seed_dir, log=lambda *_: None)
+    assert (seed_dir / "state.pt").read_bytes() == before
+    with pytest.raises(ValueError, match="not loaded"):
+        train_state.load(seed_dir / "state.pt")

@@ -60,9 +60,9 @@ def _states(model_path: Path, tmp: Path, steps: int, **kw):
         cfg0, prep, 0, tmp / "a" / "seed-0", stop_at_step=0, log=lambda *_: None
     )
     assert before["interrupted"]
-    s0 = torch.load(tmp / "a" / "seed-0" / "state.pt", weights_only=False)["trainable"]
+    s0 = torch.load(tmp / "a" / "seed-0" / "state.pt", weights_only=True)["trainable"]
     train_one_seed(cfg0, prep, 0, tmp / "b" / "seed-0", stop_at_step=steps, log=lambda *_: None)
-    s1 = torch.load(tmp / "b" / "seed-0" / "state.pt", weights_only=False)["trainable"]
+    s1 = torch.load(tmp / "b" / "seed-0" / "state.pt", weights_only=True)["trainable"]
     return s0, s1
 
 

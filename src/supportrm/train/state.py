@@ -8,15 +8,17 @@ for bit (tests/test_train_resume.py). Under FSDP2 the weights and optimizer stat
 as shards instead (``train/sharding.py``) and this file keeps the rest; under DeepSpeed no state is
 saved (docs/training.md).
 
-The file is written by this process and read back by it: ``torch.load(weights_only=False)``
-is used only on the run directory's own state file, never on downloaded files.
+The file holds tensors, numbers, strings and containers only, and is read back with
+``torch.load(weights_only=True)``: resuming never unpickles arbitrary objects, even from a run
+directory copied from elsewhere. (The numpy RNG state is stored as a tensor for that reason.)
 """
 
 from __future__ import annotations
 
+import pickle
 import random
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -38,9 +40,12 @@ def load_trainable(module: torch.nn.Module, state: dict[str, torch.Tensor]) -> N
 
 
 def rng_state() -> dict[str, Any]:
+    legacy = cast(tuple[str, np.ndarray, int, int, float], np.random.get_state(legacy=True))
+    kind, key, pos, has_gauss, gauss = legacy
     state: dict[str, Any] = {
         "torch": torch.get_rng_state(),
-        "numpy": np.random.get_state(),
+        # numpy's tuple holds an ndarray, which weights_only loading refuses: a tensor instead.
+        "numpy": [kind, torch.from_numpy(key.astype(np.int64)), int(pos), int(has_gauss), gauss],
         "python": random.getstate(),
     }
     if torch.cuda.is_available():
@@ -50,7 +55,8 @@ def rng_state() -> dict[str, Any]:
 
 def set_rng_state(state: dict[str, Any]) -> None:
     torch.set_rng_state(state["torch"])
-    np.random.set_state(state["numpy"])
+    kind, key, pos, has_gauss, gauss = state["numpy"]
+    np.random.set_state((kind, key.numpy().astype(np.uint32), pos, has_gauss, gauss))
     random.setstate(state["python"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
@@ -62,5 +68,12 @@ def save(path: Path, **state: Any) -> None:
 
 
 def load(path: Path) -> dict[str, Any]:
-    loaded: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=False)
+    try:
+        loaded: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise ValueError(
+            f"--resume: {path} holds objects other than tensors and plain data (written by a "
+            "supportrm before 0.2.0, or not by supportrm); it is not loaded. Delete it to train "
+            "this seed from the start."
+        ) from exc
     return loaded
