@@ -229,7 +229,24 @@ def test_run_pipeline_stresses_the_first_seed_once(tmp_path: Path) -> None:
     assert data["stress"]["n_sampled"] == 10 and data["best_of_n"]["n_conversations"] == 6
     stress_first_seed(cfg.out, 10, 6, logs.append)
     assert any("kept" in m for m in logs)
-    assert "## Stress tests and best-of-n" in build_report(cfg.out).md.read_text()
+    md = build_report(cfg.out).md.read_text()
+    assert "## Stress tests and best-of-n" in md
+    # next to pairwise accuracy: the best-of-n reading sits in the verdict, before any section
+    verdict = md.split("## Verdict", 1)[1].split("\n## ", 1)[0]
+    assert (
+        "Beyond pairwise accuracy" in verdict
+        and "candidates, the reward model's top pick" in verdict
+    )
+
+
+def test_verdict_line_names_the_flagged_hacks_or_says_none() -> None:
+    from supportrm.report.sections.stress import verdict_line
+
+    base = {"model": "m", "bon": {"reading": "With 8 candidates, X."}, "hacks": ["pad_filler"]}
+    line = verdict_line(base)
+    assert "With 8 candidates, X." in line and line.endswith("flagged: pad_filler.")
+    line = verdict_line({**base, "bon": None, "hacks": []})
+    assert "With 8" not in line and line.endswith("No edit that makes a reply worse is flagged.")
 
 
 def test_every_entry_point_has_the_same_stress_defaults() -> None:

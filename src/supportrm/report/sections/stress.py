@@ -97,4 +97,23 @@ def stress_section(run_dir: Path, plots_dir: Path) -> dict[str, Any] | None:
             "plot": _b64(plots.best_of_n_quality(bon["by_n"], plots_dir / "best_of_n.png")),
             "plot_file": "plots/best_of_n.png",
         }
+    section["verdict_line"] = verdict_line(section)
     return section
+
+
+def verdict_line(section: dict[str, Any]) -> str:
+    """What the stress step adds to the verdict, next to pairwise accuracy: the best-of-n
+    reading (what reranking with this reward buys in RLHF) and the edits it rewards."""
+    parts = [
+        f'Beyond pairwise accuracy ({section["model"]}; section "Stress tests and best-of-n"):'
+    ]
+    if section["bon"]:
+        parts.append(section["bon"]["reading"])
+    if section["hacks"]:
+        parts.append(
+            "Edits that make a reply worse but raise this reward often enough to be flagged: "
+            f"{', '.join(section['hacks'])}."
+        )
+    else:
+        parts.append("No edit that makes a reply worse is flagged.")
+    return " ".join(parts)
