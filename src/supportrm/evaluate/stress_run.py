@@ -33,16 +33,16 @@ def ensemble_scorer(
     checkpoints: Sequence[Path],
 ) -> Callable[[Sequence[tuple[PreferencePair, str]]], np.ndarray]:
     """score(items) -> the mean reward over ``checkpoints`` of each (pair, reply)."""
-    from supportrm.model.scoring import RewardScorer  # heavy: only when scoring
+    from supportrm.model.ensemble import ensemble_rewards  # heavy: only when scoring
+    from supportrm.model.scoring import RewardScorer
 
     scorers = [RewardScorer.from_pretrained(c, max_length=SOURCE_MAX_LENGTH) for c in checkpoints]
 
     def score(items: Sequence[tuple[PreferencePair, str]]) -> np.ndarray:
-        rows = []
-        for s in scorers:
-            seqs = s.renderer.encode_many([(p.prompt, r) for p, r in items])
-            rows.append(s.score_encoded(seqs, 64, batch_tokens=16384))
-        return np.vstack(rows).mean(0) if rows else np.zeros(len(items))
+        if not scorers or not items:
+            return np.zeros(len(items))
+        pairs = [(p.prompt, r) for p, r in items]
+        return ensemble_rewards(scorers, pairs, 64, batch_tokens=16384).mean(0)
 
     return score
 

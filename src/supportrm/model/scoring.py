@@ -117,7 +117,7 @@ def scoring_processes() -> int:
     return 1 if share is None else share[1]
 
 
-def _gather_shares(out: np.ndarray, mine: list[int], world: int) -> np.ndarray:
+def gather_shares(out: np.ndarray, mine: list[int], world: int) -> np.ndarray:
     import torch.distributed as dist
 
     parts: list[Any] = [None] * world
@@ -125,6 +125,34 @@ def _gather_shares(out: np.ndarray, mine: list[int], world: int) -> np.ndarray:
     for idx, values in parts:
         out[idx] = values
     return out
+
+
+def scoring_order(seqs: Sequence[Encoded]) -> tuple[list[int], tuple[int, int] | None]:
+    """Sequence indices shortest first (this process's share of them under
+    :func:`sharded_scoring`), and that share (rank, world) or None."""
+    order = sorted(range(len(seqs)), key=lambda i: len(seqs[i].input_ids))
+    share = _process_share()
+    if share is not None:  # every len(world)-th sequence of the sorted order: even work
+        order = order[share[0] :: share[1]]
+    return order, share
+
+
+def length_batches(
+    seqs: Sequence[Encoded], order: list[int], batch_size: int, batch_tokens: int | None
+) -> Iterator[list[int]]:
+    """Consecutive slices of ``order`` (sorted ascending by length) of at most ``batch_size``
+    sequences and, with ``batch_tokens``, at most that many padded tokens."""
+    start = 0
+    while start < len(order):
+        end = min(start + batch_size, len(order))
+        if batch_tokens is not None:  # sorted ascending: the last one sets the padding
+            while (
+                end - start > 1
+                and len(seqs[order[end - 1]].input_ids) * (end - start) > batch_tokens
+            ):
+                end -= 1
+        yield order[start:end]
+        start = end
 
 
 class RewardScorer:
@@ -209,28 +237,15 @@ class RewardScorer:
         at most ``batch_size`` sequences and, with ``batch_tokens``, at most that many padded
         tokens; ``progress(n)`` is called after each batch."""
         out = np.zeros(len(seqs), dtype=np.float64)
-        order = sorted(range(len(seqs)), key=lambda i: len(seqs[i].input_ids))
-        share = _process_share()
-        if share is not None:  # every len(world)-th sequence of the sorted order: even work
-            order = order[share[0] :: share[1]]
-        start = 0
-        while start < len(order):
-            end = min(start + batch_size, len(order))
-            if batch_tokens is not None:  # sorted ascending: the last one sets the padding
-                while (
-                    end - start > 1
-                    and len(seqs[order[end - 1]].input_ids) * (end - start) > batch_tokens
-                ):
-                    end -= 1
-            idx = order[start:end]
+        order, share = scoring_order(seqs)
+        for idx in length_batches(seqs, order, batch_size, batch_tokens):
             with self.renderer.lock:
                 batch = pad_batch([seqs[i] for i in idx], self.tokenizer, self.device)
             out[idx] = self.module(**batch).float().cpu().numpy()
             if progress is not None:
                 progress(len(idx))
-            start = end
         if share is not None:
-            return _gather_shares(out, order, share[1])
+            return gather_shares(out, order, share[1])
         return out
 
     def score_conversations(

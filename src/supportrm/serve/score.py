@@ -68,14 +68,16 @@ def model_rewards(
 ) -> np.ndarray:
     """One row of rewards per model (models x items), each normalised with its own statistics
     when ``normalize`` (the ensemble mean is taken by the caller)."""
-    out = []
-    for m in scorers.values():
-        seqs = m.scorer.renderer.encode_many(list(items))
-        r = m.scorer.score_encoded(seqs, 64, batch_tokens=batch_tokens, progress=progress)
+    from supportrm.model.ensemble import ensemble_rewards  # heavy: only when scoring
+
+    models = list(scorers.values())
+    out = ensemble_rewards(
+        [m.scorer for m in models], items, 64, batch_tokens=batch_tokens, progress=progress
+    )
+    for k, m in enumerate(models):
         if normalize and m.normalization:
-            r = (r - m.normalization["mean"]) / m.normalization["std"]
-        out.append(r)
-    return np.vstack(out)
+            out[k] = (out[k] - m.normalization["mean"]) / m.normalization["std"]
+    return out
 
 
 def load_scorers(
