@@ -77,13 +77,13 @@ def shared_bottom_layers(scorers: Sequence[RewardScorer], probe: Encoded) -> int
     if len({(st.kind, len(st.layers)) for st in structures}) > 1:
         return 0
     batch = pad_batch([probe], scorers[0].tokenizer, scorers[0].device)
-    shared = 0
+    shared, checked = 0, set[str]()
     for n in range(1, len(structures[0].layers) + 1):
         with torch.no_grad():
             names = _modules_run_before(modules[0], n, batch)
-        if not _same_parameters(modules, names):
+        if not _same_parameters(modules, names - checked):
             break
-        shared = n
+        shared, checked = n, checked | names
     return shared
 
 
