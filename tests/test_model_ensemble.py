@@ -92,3 +92,38 @@ def test_ensemble_rewards_falls_back_when_the_renderers_differ(tmp_path: Path) -
     # scored on seed 0's (longer) sequences, seed 1 would give other rewards
     wrong = score_encoded_ensemble(scorers, scorers[0].renderer.encode_many(items), 5)
     assert np.abs(wrong[1] - got[1]).max() > 1e-3
+
+
+def test_evaluating_a_run_scores_its_frozen_bottom_seeds_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`evaluate_model` on a run whose seeds froze their bottom layers scores them together;
+    every seed's score table is the one its checkpoint gives alone."""
+    import supportrm.model.ensemble as ens
+    from supportrm.data.io import write_pairs
+    from supportrm.evaluate.runs import evaluate_model
+    from supportrm.evaluate.scoretable import read_score_table
+    from supportrm.train.seeds import train_seeds
+    from supportrm.train.testing import tiny_config
+
+    pairs = toy_pairs(40)
+    cfg = tiny_config(tiny_bert(tmp_path / "bert"), tmp_path, seeds=[0, 1], freeze_layers=1)
+    train_seeds(cfg, pairs[:30], pairs[30:], cfg.out, log=lambda *_: None)
+    data = tmp_path / "second.jsonl"
+    write_pairs(toy_pairs(60)[40:], data)
+    calls: list[int] = []
+    real = ens.score_encoded_ensemble
+    monkeypatch.setattr(
+        ens,
+        "score_encoded_ensemble",
+        lambda sc, *a, **k: calls.append(len(sc)) or real(sc, *a, **k),
+    )
+    evaluate_model(cfg.out, data, tmp_path / "eval")
+    assert calls == [2]
+    for seed in (0, 1):
+        table = read_score_table(tmp_path / "eval" / f"seed-{seed}" / "scores.jsonl")
+        alone = RewardScorer.from_pretrained(cfg.out / f"seed-{seed}").score_pairs(
+            toy_pairs(60)[40:]
+        )
+        np.testing.assert_allclose(table.chosen, [r["chosen_score"] for r in alone], atol=1e-6)
+        np.testing.assert_allclose(table.rejected, [r["rejected_score"] for r in alone], atol=1e-6)

@@ -179,6 +179,24 @@ def _default_scorer(checkpoint: Path, max_length: int | None = None) -> Any:
     return RewardScorer.from_pretrained(checkpoint, max_length=max_length)
 
 
+def _score_seeds_together(
+    ckpts: Mapping[int | None, Path], pairs: Sequence[Any], max_length: int | None
+) -> list[tuple[list[dict[str, Any]], dict[str, Any]]] | None:
+    """Every seed's rows and counts, their shared frozen bottom layers run once
+    (:mod:`supportrm.model.ensemble`); None (score seed by seed) unless there are several seeds
+    all trained with frozen bottom layers: only then are they loaded at once."""
+    from supportrm.model.checkpoint import read_meta  # heavy (torch): only when scoring
+
+    if len(ckpts) < 2 or not all(
+        int(read_meta(c).get("freeze_layers") or 0) > 0 for c in ckpts.values()
+    ):
+        return None
+    from supportrm.model.ensemble import score_pairs_together
+
+    scorers = [_default_scorer(c, max_length) for c in ckpts.values()]
+    return score_pairs_together(scorers, pairs)
+
+
 def evaluate_model(
     model: str | Path,
     data: str | Path | None,
@@ -221,14 +239,15 @@ def evaluate_model(
         factory = lambda ckpt: _default_scorer(ckpt, max_length)  # noqa: E731
     results: dict[int | None, dict[str, Any]] = {}
     tables: dict[int, ScoreTable] = {}
-    for s, ckpt in ckpts.items():
-        scorer = factory(ckpt)
-        rows = scorer.score_pairs(pairs) if hasattr(scorer, "score_pairs") else scorer(pairs)
-        scoring_stats = {
-            k: v
-            for k, v in (getattr(scorer, "last_stats", None) or {}).items()
-            if k != "excluded_ids"
-        }
+    together = _score_seeds_together(ckpts, pairs, max_length) if scorer_factory is None else None
+    for i, (s, ckpt) in enumerate(ckpts.items()):
+        if together is not None:
+            rows, stats = together[i]
+        else:
+            scorer = factory(ckpt)
+            rows = scorer.score_pairs(pairs) if hasattr(scorer, "score_pairs") else scorer(pairs)
+            stats = getattr(scorer, "last_stats", None) or {}
+        scoring_stats = {k: v for k, v in stats.items() if k != "excluded_ids"}
         table = as_table(rows)
         dest = out_dir if len(ckpts) == 1 else out_dir / f"seed-{s}"
         history = read_history(ckpt.parent) if s is not None else None

@@ -13,19 +13,21 @@ in turn. Rewards equal :meth:`RewardScorer.score_encoded`'s (tests/test_model_en
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from supportrm.data.schema import Message
+from supportrm.data.schema import Message, PreferencePair
 from supportrm.model.backbone import RewardModule
-from supportrm.model.render import Encoded
+from supportrm.model.render import Encoded, EncodeResult
 from supportrm.model.scoring import (
     RewardScorer,
     gather_shares,
     length_batches,
     pad_batch,
+    pair_rows,
     scoring_order,
 )
 
@@ -158,3 +160,22 @@ def ensemble_rewards(
         for s, enc in zip(scorers, encoded, strict=True)
     ]
     return np.vstack(rows) if rows else np.zeros((0, len(items)))
+
+
+def score_pairs_together(
+    scorers: Sequence[RewardScorer], pairs: Sequence[PreferencePair], batch_size: int = 32
+) -> list[tuple[list[dict[str, Any]], dict[str, Any]]] | None:
+    """Score-table rows and counts of ``pairs`` for every scorer, scored together, or None when
+    the scorers encode the pairs differently or share no layer (score them one by one then)."""
+    encs = [s.renderer.encode_pairs(pairs) for s in scorers]
+
+    def ids(enc: EncodeResult) -> list[Any]:
+        return [(ep.index, ep.chosen.input_ids, ep.rejected.input_ids) for ep in enc.pairs]
+
+    if not encs or not encs[0].pairs or any(ids(e) != ids(encs[0]) for e in encs[1:]):
+        return None
+    seqs = [seq for ep in encs[0].pairs for seq in (ep.chosen, ep.rejected)]
+    if shared_bottom_layers(scorers, seqs[0]) == 0:
+        return None
+    scores = score_encoded_ensemble(scorers, seqs, batch_size)
+    return [pair_rows(pairs, encs[0], row) for row in scores]

@@ -271,16 +271,25 @@ class RewardScorer:
         for ep in enc.pairs:
             seqs += [ep.chosen, ep.rejected]
         scores = self.score_encoded(seqs, batch_size) if seqs else np.zeros(0)
-        rows = [
-            score_row(pairs[ep.index], ep.chosen, ep.rejected, scores[2 * k], scores[2 * k + 1])
-            for k, ep in enumerate(enc.pairs)
-        ]
-        self.last_stats = {
-            "n_input": len(pairs),
-            "n_scored": len(rows),
-            "identical_after_truncation": len(enc.identical_after_truncation),
-            "identical_before_truncation": len(enc.identical_before_truncation),
-            "excluded_ids": [pairs[i].id for i in enc.identical_after_truncation],
-            "n_truncated": enc.n_truncated,
-        }
+        rows, self.last_stats = pair_rows(pairs, enc, scores)
         return rows
+
+
+def pair_rows(
+    pairs: Sequence[PreferencePair], enc: EncodeResult, scores: np.ndarray
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Score-table rows of the encoded pairs from their rewards (chosen, rejected, chosen, ...),
+    and the counts of :attr:`RewardScorer.last_stats`."""
+    rows = [
+        score_row(pairs[ep.index], ep.chosen, ep.rejected, scores[2 * k], scores[2 * k + 1])
+        for k, ep in enumerate(enc.pairs)
+    ]
+    stats = {
+        "n_input": len(pairs),
+        "n_scored": len(rows),
+        "identical_after_truncation": len(enc.identical_after_truncation),
+        "identical_before_truncation": len(enc.identical_before_truncation),
+        "excluded_ids": [pairs[i].id for i in enc.identical_after_truncation],
+        "n_truncated": enc.n_truncated,
+    }
+    return rows, stats
