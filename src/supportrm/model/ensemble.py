@@ -21,7 +21,7 @@ from torch import nn
 
 from supportrm.data.schema import Message, PreferencePair
 from supportrm.model.backbone import RewardModule
-from supportrm.model.render import Encoded, EncodeResult
+from supportrm.model.render import Encoded
 from supportrm.model.scoring import (
     RewardScorer,
     gather_shares,
@@ -97,15 +97,17 @@ def score_encoded_ensemble(
     *,
     batch_tokens: int | None = None,
     progress: Callable[[int], None] | None = None,
+    shared: int | None = None,
 ) -> np.ndarray:
     """Rewards of ``seqs`` under every scorer (models x sequences), batched by length as
-    :meth:`RewardScorer.score_encoded`; the shared bottom layers run once per batch. The
-    scorers must tokenize alike (the seeds of one run do); ``progress(n)`` counts sequences x
-    models."""
+    :meth:`RewardScorer.score_encoded`; the shared bottom layers (``shared``, found by
+    :func:`shared_bottom_layers` when None) run once per batch. The scorers must tokenize alike
+    (the seeds of one run do); ``progress(n)`` counts sequences x models."""
     out = np.zeros((len(scorers), len(seqs)), dtype=np.float64)
     if not seqs or not scorers:
         return out
-    shared = shared_bottom_layers(scorers, seqs[0])
+    if shared is None:
+        shared = shared_bottom_layers(scorers, seqs[0])
     order, share = scoring_order(seqs)
     lead = scorers[0]
     for idx in length_batches(seqs, order, batch_size, batch_tokens):
@@ -146,12 +148,7 @@ def ensemble_rewards(
     encoded by each scorer's own renderer; when all agree (the seeds of one run) they are scored
     together by :func:`score_encoded_ensemble`, else model by model."""
     encoded = [s.renderer.encode_many(list(items)) for s in scorers]
-    alike = all(
-        [(e.input_ids, e.token_type_ids) for e in enc]
-        == [(e.input_ids, e.token_type_ids) for e in encoded[0]]
-        for enc in encoded[1:]
-    )
-    if alike:
+    if _encoded_alike(encoded):
         return score_encoded_ensemble(
             scorers, encoded[0], batch_size, batch_tokens=batch_tokens, progress=progress
         )
@@ -168,14 +165,23 @@ def score_pairs_together(
     """Score-table rows and counts of ``pairs`` for every scorer, scored together, or None when
     the scorers encode the pairs differently or share no layer (score them one by one then)."""
     encs = [s.renderer.encode_pairs(pairs) for s in scorers]
-
-    def ids(enc: EncodeResult) -> list[Any]:
-        return [(ep.index, ep.chosen.input_ids, ep.rejected.input_ids) for ep in enc.pairs]
-
-    if not encs or not encs[0].pairs or any(ids(e) != ids(encs[0]) for e in encs[1:]):
+    if not encs or not encs[0].pairs:
         return None
-    seqs = [seq for ep in encs[0].pairs for seq in (ep.chosen, ep.rejected)]
-    if shared_bottom_layers(scorers, seqs[0]) == 0:
+    kept = [[ep.index for ep in e.pairs] for e in encs]  # pairs not dropped after truncation
+    flat = [[seq for ep in e.pairs for seq in (ep.chosen, ep.rejected)] for e in encs]
+    if any(k != kept[0] for k in kept[1:]) or not _encoded_alike(flat):
         return None
-    scores = score_encoded_ensemble(scorers, seqs, batch_size)
+    shared = shared_bottom_layers(scorers, flat[0][0])
+    if shared == 0:
+        return None
+    scores = score_encoded_ensemble(scorers, flat[0], batch_size, shared=shared)
     return [pair_rows(pairs, encs[0], row) for row in scores]
+
+
+def _encoded_alike(encoded: Sequence[Sequence[Encoded]]) -> bool:
+    """Whether every scorer's encoding of the same items is token for token the same."""
+
+    def tokens(seqs: Sequence[Encoded]) -> list[Any]:
+        return [(e.input_ids, e.token_type_ids) for e in seqs]
+
+    return all(tokens(enc) == tokens(encoded[0]) for enc in encoded[1:])
